@@ -28,14 +28,19 @@ mxlStatus mxl_fail(mxlStatus status, char const* fmt, ...)
 
 mxlStatus mxl_fail_context(char const* fmt, ...)
 {
-    char prefix[MXL_ERROR_MAX];
-    char old[MXL_ERROR_MAX];
+    char prefix[MXL_ERROR_MAX / 2];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    memcpy(old, last_message, sizeof old);
-    snprintf(last_message, sizeof last_message, "%s: %s", prefix, old);
+    size_t plen = strlen(prefix);
+    size_t olen = strlen(last_message);
+    if (plen + 2 + olen >= MXL_ERROR_MAX)
+        olen = MXL_ERROR_MAX - plen - 3;
+    memmove(last_message + plen + 2, last_message, olen);
+    last_message[plen + 2 + olen] = 0;
+    memcpy(last_message, prefix, plen);
+    memcpy(last_message + plen, ": ", 2);
     return last_status;
 }
 
