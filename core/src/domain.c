@@ -101,6 +101,8 @@ static mxlStatus build_scaffold(mxlInstance inst, mxl_flowdef const* def, char c
     f->datafd = create_shared(f->flowfd, "data", MXL_DATA_FILE_SIZE, &f->data);
     if (f->datafd < 0)
         return io_fail(def, "data", f->datafd);
+    f->info = (mxlFlowInfo*)f->data.base;
+    f->sync = (uint32_t*)(f->data.base + 2056);
     int r = write_small_file(f->flowfd, "flow_def.json", json, strlen(json));
     if (r != 0)
         return io_fail(def, "flow_def.json", r);
@@ -180,7 +182,6 @@ static mxlStatus create_flow(mxlInstance inst, mxl_flowdef const* def, char cons
     }
     mxlStatus st = build_scaffold(inst, def, json, tmp, f);
     if (st == MXL_STATUS_OK) {
-        f->info = (mxlFlowInfo*)f->data.base;
         char name[64];
         snprintf(name, sizeof name, "%s.mxl-flow", def->id_text);
         if (renameat2(inst->dirfd, tmp, inst->dirfd, name, RENAME_NOREPLACE) == 0)
