@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* nftw, FTW_DEPTH, FTW_PHYS */
 #include "testutil.h"
 
 #include <ftw.h>
