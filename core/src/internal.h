@@ -46,7 +46,8 @@ typedef struct mxl_flowdef
 } mxl_flowdef;
 
 /* Parse and validate `json` (NUL-terminated) and `writer_options` (nullable; "" = none). `history_ns` is the
- * domain history; a history key in the writer options overrides it. On failure nothing is filled, the last error
+ * domain history (0 is a zero history, which gives an "empty ring" error; only mxlParseFlowDef maps 0 to the
+ * 200 ms default); a history key in the writer options overrides it. On failure nothing is filled, the last error
  * names the problem (JSON syntax errors give line and column; semantic ones the JSON path), and the status is
  * MXL_ERR_UNKNOWN as upstream returns. */
 mxlStatus mxl_flowdef_parse(char const* json, char const* writer_options, uint64_t history_ns, mxl_flowdef* out);
