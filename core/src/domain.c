@@ -46,10 +46,16 @@ static int make_temp_dir(int dirfd, char const* prefix, char name[64])
  * mapped read-write. Returns the fd, or -errno. */
 static int create_shared(int dirfd, char const* name, size_t size, mxl_map* map)
 {
-    int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0664);
+    /* `data` is created under another name and renamed once locked, so a scaffold's `data` is never seen
+     * unlocked by GC while its creator lives. */
+    bool is_data = strcmp(name, "data") == 0;
+    char const* first = is_data ? "data.creating" : name;
+    int fd = openat(dirfd, first, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0664);
     if (fd < 0)
         return -errno;
     int r = mxl_lock_shared_nb(fd);
+    if (r == 0 && is_data && renameat(dirfd, first, dirfd, name) != 0)
+        r = -errno;
     if (r == 0)
         r = -posix_fallocate(fd, 0, (off_t)size);
     if (r == 0)
