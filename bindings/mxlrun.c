@@ -1,0 +1,399 @@
+/* mxlrun: a Lua 5.4 host for MXL scripts, shaped like Lua's lua.c.
+ *
+ *   mxlrun [options] script.lua [args...]
+ *
+ * The `mxl` module is linked in and preloaded; mxl.default_domain is the chosen domain. Lua modules are found next
+ * to the executable (<exe>/../share/lua/5.4, installed trees) and in the source tree's lua/ (build tree), with no
+ * environment set-up. SIGINT/SIGTERM stop the script in order: blocking MXL waits return INTERRUPTED, the script
+ * unwinds with an "interrupted" error (to-be-closed variables run), the state is closed (__gc: writers released,
+ * flows removed) and the exit code is 130 / 143. A Lua error prints a traceback and exits with 1. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <mxl/mxl.h>
+
+#include "lmxl_int.h"
+
+LUALIB_API int luaopen_mxl(lua_State* L);
+
+static char const* progname = "mxlrun";
+
+static void usage(FILE* f)
+{
+    fprintf(f,
+            "usage: %s [options] [script.lua [args...]]\n"
+            "Options:\n"
+            "  -d, --domain DIR  MXL domain directory (default: $MXL_DOMAIN, else /dev/shm/mxl);\n"
+            "                    created if missing, with a warning when it is not on tmpfs\n"
+            "  -e CODE           execute the Lua string CODE\n"
+            "  -l NAME           require library NAME into global NAME (-l g=mod: into global g)\n"
+            "  -v, --version     show version information\n"
+            "  -h, --help        show this help\n"
+            "  --                stop handling options\n"
+            "  -                 run stdin as the script\n"
+            "The script sees its arguments in `arg` and `...`; `mxl` is preloaded and mxl.default_domain is the\n"
+            "domain. SIGINT/SIGTERM stop the script cleanly (exit code 130/143).\n",
+            progname);
+}
+
+static void message(char const* msg)
+{
+    fprintf(stderr, "%s: %s\n", progname, msg);
+    fflush(stderr);
+}
+
+/* Error report for a failed protected call (non-string errors are described). */
+static int report(lua_State* L, int status)
+{
+    if (status != LUA_OK)
+    {
+        char const* msg = lua_tostring(L, -1);
+        if (msg == NULL)
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
+        message(msg);
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+/* Message handler: add a traceback (kept short for interrupts). */
+static int msghandler(lua_State* L)
+{
+    char const* msg = lua_tostring(L, 1);
+    if (msg == NULL)
+    {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    if (lmxl_caught_signal() != 0)
+    {
+        lua_pushstring(L, msg);
+        return 1;
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+static int docall(lua_State* L, int narg, int nres)
+{
+    int base = lua_gettop(L) - narg;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    int status = lua_pcall(L, narg, nres, base);
+    lua_remove(L, base);
+    return status;
+}
+
+/* mkdir -p */
+static int mkdirs(char const* path)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, path, n + 1);
+    for (char* p = buf + 1; *p; p++)
+    {
+        if (*p == '/')
+        {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    return (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) ? 0 : -1;
+}
+
+static int isdir(char const* path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Prepend module search paths computed from the executable's location. */
+static void setup_paths(lua_State* L)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    luaL_Buffer path, cpath;
+    lua_getglobal(L, "package");
+    luaL_buffinit(L, &path);
+    if (n > 0)
+    {
+        exe[n] = '\0';
+        char* slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        char dir[PATH_MAX + 64];
+        snprintf(dir, sizeof dir, "%s/../share/lua/5.4", exe);
+        if (isdir(dir))
+        {
+            lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", dir, dir);
+            luaL_addvalue(&path);
+        }
+    }
+#ifdef MXL_LUA_SOURCE_DIR
+    if (isdir(MXL_LUA_SOURCE_DIR))
+    {
+        lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", MXL_LUA_SOURCE_DIR, MXL_LUA_SOURCE_DIR);
+        luaL_addvalue(&path);
+    }
+#endif
+    lua_getfield(L, -2, "path");
+    luaL_addvalue(&path);
+    luaL_pushresult(&path);
+    lua_setfield(L, -2, "path");
+
+    luaL_buffinit(L, &cpath);
+    if (n > 0)
+    {
+        char dir[PATH_MAX + 64];
+        snprintf(dir, sizeof dir, "%s/../lib/lua/5.4", exe);
+        if (isdir(dir))
+        {
+            lua_pushfstring(L, "%s/?.so;", dir);
+            luaL_addvalue(&cpath);
+        }
+    }
+    lua_getfield(L, -2, "cpath");
+    luaL_addvalue(&cpath);
+    luaL_pushresult(&cpath);
+    lua_setfield(L, -2, "cpath");
+
+    lua_getfield(L, -1, "preload");
+    lua_pushcfunction(L, luaopen_mxl);
+    lua_setfield(L, -2, "mxl");
+    lua_pop(L, 2);
+}
+
+/* os.exit closes the state by default under mxlrun, so writers are released and flows removed. */
+static char const exit_wrapper[] =
+    "local exit = os.exit\n"
+    "os.exit = function(code, close) if close == nil then close = true end return exit(code, close) end\n";
+
+static int dolibrary(lua_State* L, char const* spec)
+{
+    char const* eq = strchr(spec, '=');
+    char const* mod = eq ? eq + 1 : spec;
+    lua_getglobal(L, "require");
+    lua_pushstring(L, mod);
+    int status = docall(L, 1, 1);
+    if (status == LUA_OK)
+    {
+        if (eq)
+            lua_pushlstring(L, spec, (size_t)(eq - spec));
+        else
+        {
+            char const* dot = strrchr(mod, '.');
+            lua_pushstring(L, dot ? dot + 1 : mod);
+        }
+        lua_insert(L, -2);
+        lua_setglobal(L, lua_tostring(L, -2));
+        lua_pop(L, 1);
+    }
+    return report(L, status);
+}
+
+typedef struct opts
+{
+    char const* domain;
+    int script; /* argv index of the script, 0 = none */
+    int version;
+} opts;
+
+/* First pass over argv: validate options, find the script. Returns 0, or -1 on a usage error. */
+static int parse(int argc, char** argv, opts* o)
+{
+    for (int i = 1; i < argc; i++)
+    {
+        char const* a = argv[i];
+        if (a[0] != '-' || strcmp(a, "-") == 0)
+        {
+            o->script = i;
+            return 0;
+        }
+        if (strcmp(a, "--") == 0)
+        {
+            o->script = i + 1 < argc ? i + 1 : 0;
+            return 0;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+        {
+            usage(stdout);
+            exit(0);
+        }
+        else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0)
+            o->version = 1;
+        else if (strcmp(a, "-d") == 0 || strcmp(a, "--domain") == 0 || strcmp(a, "-e") == 0 ||
+                 strcmp(a, "-l") == 0)
+        {
+            if (i + 1 >= argc)
+            {
+                fprintf(stderr, "%s: '%s' needs an argument\n", progname, a);
+                return -1;
+            }
+            if (strcmp(a, "-d") == 0 || strcmp(a, "--domain") == 0)
+                o->domain = argv[i + 1];
+            i++;
+        }
+        else if (strncmp(a, "--domain=", 9) == 0)
+            o->domain = a + 9;
+        else
+        {
+            fprintf(stderr, "%s: unrecognized option '%s'\n", progname, a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* arg table as in lua.c: arg[0] = script, arg[1..] = script args, negative = interpreter and options. */
+static void create_arg_table(lua_State* L, int argc, char** argv, int script)
+{
+    int s = script ? script : argc;
+    lua_createtable(L, argc - s, s + 1);
+    for (int i = 0; i < argc; i++)
+    {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i - s);
+    }
+    lua_setglobal(L, "arg");
+}
+
+static int run(lua_State* L, int argc, char** argv, opts const* o)
+{
+    /* -e and -l in order of appearance */
+    int end = o->script ? o->script : argc;
+    for (int i = 1; i < end; i++)
+    {
+        char const* a = argv[i];
+        if (strcmp(a, "-e") == 0)
+        {
+            if (report(L, luaL_loadbuffer(L, argv[i + 1], strlen(argv[i + 1]), "=(command line)")) != LUA_OK)
+                return 1;
+            if (report(L, docall(L, 0, 0)) != LUA_OK)
+                return 1;
+            i++;
+        }
+        else if (strcmp(a, "-l") == 0)
+        {
+            if (dolibrary(L, argv[i + 1]) != LUA_OK)
+                return 1;
+            i++;
+        }
+        else if (strcmp(a, "-d") == 0 || strcmp(a, "--domain") == 0)
+            i++;
+    }
+    if (!o->script)
+        return 0;
+    char const* fname = argv[o->script];
+    if (strcmp(fname, "-") == 0 && strcmp(argv[o->script - 1], "--") != 0)
+        fname = NULL; /* stdin */
+    if (report(L, luaL_loadfile(L, fname)) != LUA_OK)
+        return 1;
+    int nargs = argc - o->script - 1;
+    luaL_checkstack(L, nargs + 3, "too many arguments to script");
+    for (int i = o->script + 1; i < argc; i++)
+        lua_pushstring(L, argv[i]);
+    return report(L, docall(L, nargs, 0)) == LUA_OK ? 0 : 1;
+}
+
+int main(int argc, char** argv)
+{
+    if (argv[0] && argv[0][0])
+    {
+        char const* slash = strrchr(argv[0], '/');
+        progname = slash ? slash + 1 : argv[0];
+    }
+    opts o = {NULL, 0, 0};
+    if (parse(argc, argv, &o) != 0)
+    {
+        usage(stderr);
+        return 1;
+    }
+    if (o.version)
+    {
+        mxlVersionType v;
+        memset(&v, 0, sizeof v);
+        mxlGetVersion(&v);
+        printf("mxlrun (libmxl %s) %s\n", v.full ? v.full : "?", LUA_RELEASE);
+        if (!o.script)
+        {
+            int only = 1; /* -v alone: exit like lua -v */
+            for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "-e") == 0 || strcmp(argv[i], "-l") == 0)
+                    only = 0;
+            if (only)
+                return 0;
+        }
+    }
+    int has_work = o.script != 0;
+    for (int i = 1; i < argc && !has_work; i++)
+        if (strcmp(argv[i], "-e") == 0 || strcmp(argv[i], "-l") == 0)
+            has_work = 1;
+    if (!has_work)
+    {
+        usage(stderr);
+        return 1;
+    }
+
+    char const* domain = o.domain;
+    if (domain == NULL || *domain == '\0')
+    {
+        char const* env = getenv("MXL_DOMAIN");
+        domain = (env && *env) ? env : "/dev/shm/mxl";
+    }
+    if (mkdirs(domain) != 0)
+    {
+        fprintf(stderr, "%s: cannot create domain directory '%s': %s\n", progname, domain, strerror(errno));
+        return 1;
+    }
+    bool tmpfs = false;
+    if (mxlIsTmpFs(domain, &tmpfs) != MXL_STATUS_OK || !tmpfs)
+        fprintf(stderr, "%s: warning: domain '%s' is not on tmpfs; flows will live on disk\n", progname, domain);
+    setenv("MXL_DOMAIN", domain, 1); /* child processes inherit the choice */
+
+    lua_State* L = luaL_newstate();
+    if (L == NULL)
+    {
+        message("cannot create state: not enough memory");
+        return 1;
+    }
+    luaL_openlibs(L);
+    lmxl_install_signal_handlers(L);
+    setup_paths(L);
+    int rc = report(L, luaL_dostring(L, exit_wrapper)) == LUA_OK ? 0 : 1;
+    create_arg_table(L, argc, argv, o.script);
+    /* require "mxl" now, so the script sees the domain in mxl.default_domain */
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "mxl");
+    if (rc == 0 && report(L, docall(L, 1, 1)) == LUA_OK)
+    {
+        lua_pushstring(L, domain);
+        lua_setfield(L, -2, "default_domain");
+        lua_pop(L, 1);
+        rc = run(L, argc, argv, &o);
+    }
+    else
+        rc = 1;
+    int sig = lmxl_caught_signal();
+    lua_close(L); /* __gc: writers released, instances destroyed */
+    if (sig != 0)
+        return 128 + sig;
+    return rc;
+}
