@@ -36,8 +36,12 @@ int lmxl_fail_wait(lua_State* L, mxlStatus st, uint64_t timeout_ns)
 {
     if (st != MXL_ERR_OUT_OF_RANGE_TOO_EARLY)
         return lmxl_fail(L, st, NULL);
+    char const* msg = fail_message(st);
     lua_pushnil(L);
-    lua_pushfstring(L, "timed out after %I ns (%s)", (lua_Integer)timeout_ns, fail_message(st));
+    if (strncmp(msg, "timed out", 9) == 0) /* the core already says so */
+        lua_pushstring(L, msg);
+    else
+        lua_pushfstring(L, "timed out after %I ns: %s", (lua_Integer)timeout_ns, msg);
     lua_pushliteral(L, "TIMEOUT");
     return 3;
 }
