@@ -25,7 +25,7 @@ function P.whole(num, den)
 end
 
 -- pattern.new{width=, height=, rate=, interlace=, pattern=, colour=, checker=, label=, text_scale=, box=true,
--- counter=true, timecode=true, flash=true} -> object with :render(view, index), :grain_rate(), :grain_size(),
+-- counter=true, timecode=true, flash=true, flash_period=(grains; default whole grains per second)} -> object with :render(view, index), :grain_rate(), :grain_size(),
 -- :is_flash(index), :renderer()
 function P.new(o)
   local self = setmetatable({}, P)
@@ -39,7 +39,7 @@ function P.new(o)
   self.fields = il ~= "progressive"
   self.gnum = self.fields and self.num * 2 or self.num
   self.gden = self.den
-  self.flash_period = (o.flash == false) and 0 or P.whole(self.gnum, self.gden)
+  self.flash_period = o.flash_period or ((o.flash == false) and 0 or P.whole(self.gnum, self.gden))
   self.timecode = o.timecode ~= false
   self.r = media.renderer{
     width = self.width, height = self.height, interlace = il, pattern = o.pattern or "bars75",
