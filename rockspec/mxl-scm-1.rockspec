@@ -29,6 +29,7 @@ dependencies = {
 
 external_dependencies = {
   JANSSON = { header = "jansson.h" },
+  PNG = { header = "png.h" }, -- the mxlmedia helpers behind mxl.media
   UUID = { header = "uuid/uuid.h" },
   ZLIB = { header = "zlib.h" },
 }
