@@ -16,7 +16,8 @@ usage: mxlrun scripts/test_pattern.lua [options]
   --pattern P        bars75 | bars100 | hdbars | ramp | solid | checker   --colour C  solid colour
   --text LABEL       burnt-in label                     --group NAME    group hint name (default mxl-testsrc)
   --channels N       audio channels (2)                 --audio-rate R  sample rate (48000)
-  --tone HZ[,HZ..]   tone per channel (1000)            --level DB      tone level in dBFS (-20)
+  --tone HZ[,HZ..]   tone per channel (1000); "distinct": channel n (from 1) plays n x 100 Hz
+  --level DB         tone level in dBFS (-20)
   --beep-every S     beep + flash period in seconds (1; 0 = off)         --bit-depth 32|64
   --no-audio  --no-video  --no-anc                      --duration S    stop after S seconds
   --domain DIR       MXL domain (default: mxlrun's)     --history T     ring history (ns, or 200ms / 1s)
@@ -67,7 +68,9 @@ local function parse_args(argv)
     elseif strs[k] then o[strs[k]] = value()
     elseif k == "--tone" then
       o.tone = {}
-      for f in value():gmatch("[^,]+") do o.tone[#o.tone + 1] = tonumber(f) or die("bad --tone " .. f) end
+      local list = value()
+      if list == "distinct" then o.tone_distinct = true list = "1000" end
+      for f in list:gmatch("[^,]+") do o.tone[#o.tone + 1] = tonumber(f) or die("bad --tone " .. f) end
     else die("unknown option " .. a .. " (--help)") end
     i = i + 1
   end
@@ -180,7 +183,8 @@ end
 local stats = { video = 0, audio = 0, data = 0, late = 0, skipped = 0, test_skipped = 0 }
 local tones = {}
 for c = 1, opt.channels do
-  tones[c] = { rate = opt.audio_rate, freq = opt.tone[math.min(c, #opt.tone)], level = opt.level }
+  local f = opt.tone_distinct and c * 100 or opt.tone[math.min(c, #opt.tone)]
+  tones[c] = { rate = opt.audio_rate, freq = f, level = opt.level }
 end
 local beep = period_frames > 0 and { period = vflash, video_rate = vrate, freq = 2000, level = -6 } or nil
 local rows = fields and fmt.height // 2 or fmt.height -- video slices (lines) per grain
