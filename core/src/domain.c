@@ -470,6 +470,12 @@ mxlStatus mxlGarbageCollectFlowsEx(mxlInstance instance, uint64_t scaffoldGraceN
         struct stat st;
         if (fstatat(instance->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
             continue;
+        int64_t age = now - ((int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
+        /* A scaffold inside the grace period may belong to a creator at work: its `data` is unlocked between
+         * being created and being locked (upstream even fallocates it in between), and a probe's transient
+         * LOCK_EX would make the creator's LOCK_SH|LOCK_NB fail. Leave young scaffolds alone, unprobed. */
+        if (is_scaffold && age < (int64_t)scaffoldGraceNs)
+            continue;
         int lockfd = -1;
         int r = probe_active(instance, name, &lockfd);
         if (r == 1) {
@@ -480,7 +486,6 @@ mxlStatus mxlGarbageCollectFlowsEx(mxlInstance instance, uint64_t scaffoldGraceN
         if (r < 0) {
             /* No readable `data`: a scaffold whose creator died before making it, or a broken flow directory.
              * Reclaim it once it is older than the grace period (a live creator of ours makes `data` first). */
-            int64_t age = now - ((int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
             if (r != -ENOENT || age < (int64_t)scaffoldGraceNs)
                 continue;
         }
