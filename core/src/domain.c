@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,7 +289,7 @@ void mxl_domain_release_flow(mxlInstance inst, mxl_flow* f)
  * the exclusive lock is kept and its fd returned there), -errno when `data` cannot be opened. */
 static int probe_active(mxlInstance inst, char const* name, int* keep_fd)
 {
-    char path[96];
+    char path[NAME_MAX + 16];
     snprintf(path, sizeof path, "%s/data", name);
     int fd = openat(inst->dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -337,7 +338,7 @@ mxlStatus mxlGetFlowDef(mxlInstance instance, char const* flowId, char* buffer, 
     if (mxl_uuid_parse(flowId, uuid) != 0)
         return mxl_fail(MXL_ERR_INVALID_ARG, "flow id \"%.64s\" is not a valid UUID", flowId);
     mxl_uuid_format(uuid, id);
-    char path[96];
+    char path[NAME_MAX + 16];
     snprintf(path, sizeof path, "%s.mxl-flow/flow_def.json", id);
     int fd = openat(instance->dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
@@ -414,7 +415,7 @@ mxlStatus mxlListFlows(mxlInstance instance, bool details, int (*fn)(mxlFlowList
         if (fstatat(instance->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
             continue;
         if (details) {
-            char path[96];
+            char path[NAME_MAX + 16];
             snprintf(path, sizeof path, "%s/data", e->d_name);
             int dfd = openat(instance->dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
             if (dfd >= 0) {
