@@ -21,7 +21,8 @@ describe("scripts/test_pattern.lua", function()
   end)
 
   it("writes paced, contiguous video, continuous audio and continuous timecode, then removes its flows", function()
-    h = H.spawn(domain, read_script(), "--duration 3")
+    -- a 2 s history keeps a slow (sanitizer) reader inside the ring window
+    h = H.spawn(domain, read_script(), "--duration 3 --history 2s")
     local out = H.until_true(function()
       local o = H.output(h)
       return o:match("group ") and o
