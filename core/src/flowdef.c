@@ -119,7 +119,7 @@ static int64_t gcd64(int64_t a, int64_t b)
 static mxlStatus parse_rate(json_t* root, char const* key, mxlRational* out)
 {
     char path[64];
-    json_t *obj, *num, *den = NULL;
+    json_t *obj = NULL, *num = NULL, *den = NULL;
     bool has_den;
     mxlStatus st = member(root, key, key, JSON_OBJECT, &obj, NULL);
     if (st != MXL_STATUS_OK)
@@ -152,7 +152,7 @@ static mxlStatus parse_rate(json_t* root, char const* key, mxlRational* out)
  * part), group and role non-empty, optional scope "device" or "node". */
 static mxlStatus check_group_hints(json_t* root)
 {
-    json_t *tags, *hints;
+    json_t *tags = NULL, *hints = NULL;
     mxlStatus st = member(root, "tags", "tags", JSON_OBJECT, &tags, NULL);
     if (st != MXL_STATUS_OK)
         return st;
@@ -165,7 +165,7 @@ static mxlStatus check_group_hints(json_t* root)
         return fd_fail("tags.\"" GROUPHINT "\" must not be empty");
 
     size_t i;
-    json_t* h;
+    json_t* h = NULL;
     json_array_foreach (hints, i, h) {
         if (!json_is_string(h))
             return fd_fail("tags.\"" GROUPHINT "\"[%zu] must be a string (got %s)", i, type_name(h));
@@ -271,7 +271,7 @@ out:
 static mxlStatus discrete_payload(json_t* root, uint32_t format, uint32_t width, uint32_t height, bool interlaced,
                                   mxl_flowdef* fd)
 {
-    json_t* mt;
+    json_t* mt = NULL;
     mxlStatus st = member(root, "media_type", "media_type", JSON_STRING, &mt, NULL);
     if (st != MXL_STATUS_OK)
         return st;
@@ -303,7 +303,7 @@ static mxlStatus discrete_payload(json_t* root, uint32_t format, uint32_t width,
  * requires it) and at most MAX_CHANNELS. Order as upstream: bit_depth before channel_count. */
 static mxlStatus audio_payload(json_t* root, mxl_flowdef* fd)
 {
-    json_t *mt, *bd, *cc;
+    json_t *mt = NULL, *bd = NULL, *cc = NULL;
     mxlStatus st = member(root, "media_type", "media_type", JSON_STRING, &mt, NULL);
     if (st != MXL_STATUS_OK)
         return st;
@@ -341,7 +341,7 @@ static mxlStatus size_ring(mxl_flowdef* fd, uint64_t history)
         uint64_t file = (uint64_t)MXL_GRAIN_HEADER_SIZE + fd->grain_size;
         if (file > MAX_GRAIN_FILE)
             return fd_fail("grain file of %llu bytes exceeds the 2^31 limit", (unsigned long long)file);
-        if (count > UINT32_MAX || count * file > MAX_RING_BYTES)
+        if (count > MXL_MAX_GRAIN_COUNT || count * file > MAX_RING_BYTES)
             return fd_fail("grain_rate %lld/%lld with a history of %llu ns gives an absurdly large ring (%llu grains "
                            "of %llu bytes)",
                            (long long)r.numerator, (long long)r.denominator, (unsigned long long)history,
@@ -372,7 +372,7 @@ static mxlStatus size_ring(mxl_flowdef* fd, uint64_t history)
 static mxlStatus parse_root(json_t* root, char const* writer_options, uint64_t history_ns, mxl_flowdef* fd)
 {
     mxlStatus st;
-    json_t *id, *fmt, *label;
+    json_t *id = NULL, *fmt = NULL, *label = NULL;
     mxlCommonFlowConfigInfo* c = &fd->config.common;
     if (!json_is_object(root))
         return fd_fail("root must be a JSON object (got %s)", type_name(root));
@@ -414,7 +414,7 @@ static mxlStatus parse_root(json_t* root, char const* writer_options, uint64_t h
     uint32_t width = 0, height = 0;
     bool interlaced = false;
     if (c->format == MXL_DATA_FORMAT_VIDEO) { /* step 7 */
-        json_t *w, *h, *im;
+        json_t *w = NULL, *h = NULL, *im = NULL;
         bool has_im;
         if ((st = member(root, "frame_width", "frame_width", JSON_REAL, &w, NULL)) != MXL_STATUS_OK ||
             (st = member(root, "frame_height", "frame_height", JSON_REAL, &h, NULL)) != MXL_STATUS_OK)
