@@ -84,6 +84,9 @@ int mxl_remove_tree(int dirfd, char const* name, uint64_t* bytes);
 #define MXL_DATA_FILE_SIZE 2064u
 #define MXL_GRAIN_HEADER_SIZE 8192u
 #define MXL_GRAIN_INFO_SIZE 4096u
+/* Most grains a flow may have: readers refuse more (one file and one mapping per grain), so writers never create
+ * more either. */
+#define MXL_MAX_GRAIN_COUNT 1000000u
 int mxl_validate_data_header(void const* buf, size_t size);
 /* Check a grain file of `file_size` bytes whose first bytes are `hdr` against the flow's slice sizes: version 1,
  * grain size consistent with the flow, file big enough for header + payload. */

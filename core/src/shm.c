@@ -191,7 +191,7 @@ int mxl_validate_data_header(void const* buf, size_t size)
             mxl_fail(MXL_ERR_UNKNOWN, "flow data header has grainCount 0 (an empty ring)");
             return -1;
         }
-        if (d->grainCount > 1000000) {
+        if (d->grainCount > MXL_MAX_GRAIN_COUNT) {
             mxl_fail(MXL_ERR_UNKNOWN, "flow data header has an absurd grainCount %u", d->grainCount);
             return -1;
         }
