@@ -60,7 +60,13 @@ uint64_t mxlIndexToTimestamp(mxlRational const* editRate, uint64_t index)
         return index == 0 ? 0 : MXL_UNDEFINED_INDEX;
     i128 n = editRate->numerator;
     i128 d = editRate->denominator;
-    i128 q = ((i128)index * d * 1000000000 + n / 2) / n;
+    /* index * D * 1e9 can exceed 128 bits with absurd rates (signed overflow is undefined behaviour). Then the
+     * exact result is at least 2^127 / |N| > 2^64 in magnitude, not representable anyway: UNDEFINED. */
+    i128 q;
+    if (__builtin_mul_overflow((i128)index, d, &q) || __builtin_mul_overflow(q, (i128)1000000000, &q) ||
+        __builtin_add_overflow(q, n / 2, &q))
+        return MXL_UNDEFINED_INDEX;
+    q /= n;
     uint64_t r = (uint64_t)(int64_t)q;
     if (r == 0 && index != 0)
         return MXL_UNDEFINED_INDEX;
