@@ -281,6 +281,28 @@ static void test_invalid(void)
     mxlRational const absurd = {3000000000LL, 1};
     CHECK_EQ_U64(mxlIndexToTimestamp(&absurd, 1), MXL_UNDEFINED_INDEX);
     CHECK_EQ_U64(mxlIndexToTimestamp(&absurd, 2), 1);
+    /* absurd rates: exact where the 128-bit arithmetic holds (values from the model), UNDEFINED where index * D *
+     * 1e9 would overflow 128 bits (the exact result is then beyond 2^64 anyway); no undefined behaviour (UBSan) */
+    mxlRational const big = {INT64_MAX, 1}, tiny = {1, INT64_MAX}, huge = {INT64_MAX, INT64_MAX};
+    mxlRational const neg = {INT64_MIN, 1}, negd = {1, INT64_MIN}, negneg = {INT64_MIN, INT64_MIN};
+    CHECK_EQ_U64(mxlIndexToTimestamp(&big, UINT64_MAX - 1), 2000000000ULL);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&big, 1), MXL_UNDEFINED_INDEX);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&tiny, 1), 18446744072709551616ULL);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&tiny, UINT64_MAX - 1), MXL_UNDEFINED_INDEX);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&tiny, UINT64_MAX), MXL_UNDEFINED_INDEX);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&huge, 12345), 12345000000000ULL);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&huge, UINT64_MAX), MXL_UNDEFINED_INDEX);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&neg, 5), MXL_UNDEFINED_INDEX);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&negd, 0), 0);
+    CHECK_EQ_U64(mxlIndexToTimestamp(&negd, UINT64_MAX), MXL_UNDEFINED_INDEX);
+    CHECK_EQ_U64(mxlTimestampToIndex(&big, UINT64_MAX - 1), 18446744055262807543ULL);
+    CHECK_EQ_U64(mxlTimestampToIndex(&tiny, UINT64_MAX - 1), 0);
+    CHECK_EQ_U64(mxlTimestampToIndex(&big, 1ULL << 63), 10562828797645776884ULL);
+    CHECK_EQ_U64(mxlTimestampToIndex(&negneg, (uint64_t)INT64_MAX), 9223372037ULL);
+    CHECK_EQ_U64(mxlTimestampToIndex(&huge, (uint64_t)INT64_MAX), 9223372037ULL);
+    CHECK(mxlGetCurrentIndex(&big) != 0 && mxlGetCurrentIndex(&tiny) == 0);
+    CHECK_EQ_U64(mxlGetNsUntilIndex(UINT64_MAX - 1, &tiny), MXL_UNDEFINED_INDEX);
+    CHECK_EQ_U64(mxlGetNsUntilIndex(0, &tiny), 0);
     /* a valid rate is never UNDEFINED for ordinary values */
     mxlRational const ntsc = {30000, 1001};
     CHECK(mxlTimestampToIndex(&ntsc, 1000000000ULL) != MXL_UNDEFINED_INDEX);
