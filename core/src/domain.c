@@ -291,7 +291,7 @@ static int probe_active(mxlInstance inst, char const* name, int* keep_fd)
 {
     char path[NAME_MAX + 16];
     snprintf(path, sizeof path, "%s/data", name);
-    int fd = openat(inst->dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(inst->dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     int r = mxl_lock_exclusive_nb(fd);
@@ -340,7 +340,7 @@ mxlStatus mxlGetFlowDef(mxlInstance instance, char const* flowId, char* buffer, 
     mxl_uuid_format(uuid, id);
     char path[NAME_MAX + 16];
     snprintf(path, sizeof path, "%s.mxl-flow/flow_def.json", id);
-    int fd = openat(instance->dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(instance->dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         if (e == ENOENT)
@@ -417,7 +417,7 @@ mxlStatus mxlListFlows(mxlInstance instance, bool details, int (*fn)(mxlFlowList
         if (details) {
             char path[NAME_MAX + 16];
             snprintf(path, sizeof path, "%s/data", e->d_name);
-            int dfd = openat(instance->dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            int dfd = openat(instance->dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
             if (dfd >= 0) {
                 uint8_t hdr[MXL_DATA_FILE_SIZE];
                 struct stat ds;

@@ -45,7 +45,8 @@ void mxl_flow_close(mxl_flow* f)
  * and return its fd and size. */
 static int open_member(mxl_flow* f, char const* name, bool writable, struct stat* st)
 {
-    int fd = openat(f->flowfd, name, (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted in place of a file must not block the open (it then fails the S_ISREG check). */
+    int fd = openat(f->flowfd, name, (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {

@@ -44,7 +44,7 @@ mxlStatus mxlIsTmpFs(char const* path, bool* isTmpFs)
 /* Read <domain>/options.json (§2.6): unreadable or unparsable files are ignored, as upstream does. */
 static void read_domain_options(mxlInstance inst)
 {
-    int fd = openat(inst->dirfd, "options.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(inst->dirfd, "options.json", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block */
     if (fd < 0)
         return;
     char buf[65536];
