@@ -20,6 +20,7 @@
 #   define RENAME_NOREPLACE (1 << 0)
 #endif
 
+#define INCOMPLETE_ATTEMPTS 1000 /* x 0.5 ms: how long an attach waits for an incomplete directory to go away */
 #define ATTACH_ATTEMPTS 2000 /* x 0.5 ms: how long an attach waits out a concurrent deleter or probe */
 
 static uint64_t random64(void)
@@ -217,12 +218,28 @@ static bool still_published(mxlInstance inst, mxl_flow const* f)
 mxlStatus mxl_domain_create_or_attach(mxlInstance inst, mxl_flowdef const* def, char const* json, mxl_flow* f,
                                       bool* created)
 {
+    char dirname[64];
+    snprintf(dirname, sizeof dirname, "%s.mxl-flow", def->id_text);
+    int incomplete = 0;
     for (int attempt = 0; attempt < ATTACH_ATTEMPTS; attempt++) {
         bool busy = false;
         mxlStatus st = mxl_flow_open(inst, def->id_text, true, f, &busy);
         if (st == MXL_STATUS_OK) {
             if (!still_published(inst, f)) {
+                /* Either a deleter renamed the flow away meanwhile (try again), or we do hold the published data
+                 * file but the inode recorded in it is wrong (a copied or damaged flow: retrying cannot help). */
+                struct stat held, named;
+                char path[96];
+                snprintf(path, sizeof path, "%s/data", dirname);
+                uint64_t recorded = f->inode;
+                bool damaged = fstat(f->datafd, &held) == 0 &&
+                               fstatat(inst->dirfd, path, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+                               held.st_ino == named.st_ino && held.st_dev == named.st_dev;
                 mxl_flow_close(f);
+                if (damaged)
+                    return mxl_fail(MXL_ERR_UNKNOWN, "flow %s: its data file records inode %llu but is inode %llu "
+                                    "(a copied or damaged flow, which readers would report as FLOW_INVALID)",
+                                    def->id_text, (unsigned long long)recorded, (unsigned long long)held.st_ino);
                 continue;
             }
             if (f->format != def->config.common.format) {
@@ -243,6 +260,21 @@ mxlStatus mxl_domain_create_or_attach(mxlInstance inst, mxl_flowdef const* def, 
             return st;
         if (st != MXL_ERR_FLOW_NOT_FOUND)
             return mxl_fail_context("cannot attach to existing flow");
+        /* The flow directory exists but has no `data` or `grains/`: an upstream deleter removing it in place, or
+         * a damaged flow. Never build a new flow then (its publication would only find the name taken, and the
+         * loop would build a whole ring again each time): wait a little for a deleter, then give up. */
+        struct stat dst;
+        if (fstatat(inst->dirfd, dirname, &dst, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (++incomplete >= INCOMPLETE_ATTEMPTS) {
+                char why[512];
+                snprintf(why, sizeof why, "%s", mxlGetLastErrorMessage());
+                return mxl_fail(MXL_ERR_UNKNOWN, "flow %s: its directory exists but is incomplete (%s): remove it or "
+                                "run garbage collection", def->id_text, why);
+            }
+            struct timespec ts = {0, 500000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
         st = create_flow(inst, def, json, f);
         if (st == MXL_STATUS_OK) {
             *created = true;
