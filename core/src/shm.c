@@ -247,6 +247,14 @@ int mxl_validate_channels(mxlContinuousFlowConfigInfo const* flow, uint64_t file
                  (unsigned long long)file_size, flow->channelCount, flow->bufferLength);
         return -1;
     }
+    /* Every writer creates exactly channelCount x bufferLength x wordSize bytes (§2.4): anything else is a damaged
+     * or foreign file, refused rather than guessed at. */
+    if (file_size != samples * w) {
+        mxl_fail(MXL_ERR_UNKNOWN, "channels file is %llu bytes: not a whole number of %u channels x %u samples of "
+                 "%llu bytes", (unsigned long long)file_size, flow->channelCount, flow->bufferLength,
+                 (unsigned long long)w);
+        return -1;
+    }
     *word_size = (uint32_t)w;
     return 0;
 }
