@@ -179,6 +179,23 @@ static void test_realtime(void)
     CHECK_STATUS(mxlFlowSynchronizationGroupAddReader(g2, rv), MXL_STATUS_OK);
     CHECK_STATUS(mxlFlowSynchronizationGroupWaitForDataAt(g2, mxlGetTime() + 1000000000ULL, 50000000ULL),
                  MXL_ERR_FLOW_INVALID);
+    /* recreated under the same id (a new `data` inode) and written: the old member is still stale */
+    char* adef = ft_audio_def(AID, 48000, 2, 32);
+    mxlFlowWriter wa;
+    bool created = false;
+    CHECK_STATUS(mxlCreateFlowWriter(inst, adef, NULL, &wa, NULL, &created), MXL_STATUS_OK);
+    CHECK(created);
+    t = mxlGetTime();
+    mxlMutableWrappedMultiBufferSlice ws;
+    CHECK_STATUS(mxlFlowWriterOpenSamples(wa, mxlTimestampToIndex(&A_RATE, t) + 480, 480, &ws), MXL_STATUS_OK);
+    CHECK_STATUS(mxlFlowWriterCommitSamples(wa), MXL_STATUS_OK);
+    CHECK_STATUS(mxlFlowSynchronizationGroupWaitForDataAt(g2, t, 50000000ULL), MXL_ERR_FLOW_INVALID);
+    mxlFlowReader ra_new;
+    CHECK_STATUS(mxlReleaseFlowReader(inst, ra), MXL_STATUS_OK); /* leaves g and g2 */
+    CHECK_STATUS(mxlCreateFlowReader(inst, AID, NULL, &ra_new), MXL_STATUS_OK);
+    CHECK_STATUS(mxlFlowSynchronizationGroupAddReader(g2, ra_new), MXL_STATUS_OK);
+    CHECK_STATUS(mxlFlowSynchronizationGroupWaitForDataAt(g2, t, 5000000000ULL), MXL_STATUS_OK);
+    free(adef);
     CHECK_STATUS(mxlFlowSynchronizationGroupWaitForDataAt(gv, mxlGetTime(), 5000000000ULL), MXL_STATUS_OK);
 
     ft_set_flag(&g_ctl->stop, 1);
