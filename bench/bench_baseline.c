@@ -1,0 +1,423 @@
+/* bench_baseline - the limits the engine is compared with, measured in the same run on the same machine:
+ *   futex_*       raw cross-process futex ping-pong on a u32 in a MAP_SHARED tmpfs mapping (non-private futex, as
+ *                 MXL uses): one-way wake latency (stamp before the wake, time on return from FUTEX_WAIT) and the
+ *                 cost of the FUTEX_WAKE call that wakes a sleeping peer. "idle": each side sleeps 1 ms before it
+ *                 sends, like a paced writer, so the peer is really asleep; "hot": answers at once.
+ *   futex_wake    one FUTEX_WAKE syscall on that word with no waiter.
+ *   mem_*         memset / memcpy bandwidth over a frame-sized buffer in a tmpfs mapping (1080p and 2160p v210).
+ *   unix_socket_1080p, pipe_1080p
+ *                 the same 1080p frame produced (memset + stamp, as the MXL writer does) and sent to another
+ *                 process over an AF_UNIX stream socket / a FIFO: frames/s and latency (stamp before the first
+ *                 byte is written -> last byte read). */
+#include "bench_common.h"
+
+#include <linux/futex.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+
+#define FRAME_1080P (5120u * 1080u)
+#define FRAME_2160P (10240u * 2160u)
+
+static long futex(uint32_t* w, int op, uint32_t val)
+{
+    return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
+}
+
+/* ---- futex ping-pong ----------------------------------------------------------------------------------------- */
+
+typedef struct pp_shm
+{
+    uint32_t word;
+    uint32_t pad[15];
+    uint64_t stamp; /* CLOCK_MONOTONIC of the latest send */
+} pp_shm;
+
+/* Paced one-way: the sender sleeps to an absolute 1 ms grid, stamps, bumps the word and wakes; the receiver
+ * waits for each bump. The same pattern as the paced MXL writer and its reader (bench_signal). */
+static int paced_main(int argc, char** argv, pp_shm* s, bool sender)
+{
+    uint64_t gap = (uint64_t)kv_int(argc, argv, "gap_ns", 1000000);
+    uint32_t n = (uint32_t)kv_int(argc, argv, "n", 1000);
+    char const* samples = kv_str(argc, argv, "samples", NULL);
+    child_ready();
+    if (child_wait_cmd() != 'g')
+        return 1;
+    u64vec lat = {0}, wake = {0};
+    uint64_t t0 = now_ns();
+    for (uint32_t i = 1; i <= n; i++) {
+        if (sender) {
+            sleep_until_ns(t0 + i * gap);
+            uint64_t t = now_ns();
+            __atomic_store_n(&s->stamp, t, __ATOMIC_RELEASE);
+            __atomic_store_n(&s->word, i, __ATOMIC_SEQ_CST);
+            futex(&s->word, FUTEX_WAKE, INT_MAX);
+            vec_push(&wake, now_ns() - t);
+            continue;
+        }
+        uint32_t cur;
+        while ((cur = __atomic_load_n(&s->word, __ATOMIC_ACQUIRE)) < i)
+            futex(&s->word, FUTEX_WAIT, cur);
+        vec_push(&lat, now_ns() - __atomic_load_n(&s->stamp, __ATOMIC_ACQUIRE));
+    }
+    if (sender) {
+        vec_sort(&wake);
+        child_put("FUTEX_WAKE call p50 (peer asleep)", "ns", (double)pct_sorted(wake.v, wake.n, 0.5));
+    }
+    child_end();
+    if (samples && !sender)
+        vec_save(&lat, samples);
+    return 0;
+}
+
+static int pingpong_main(int argc, char** argv, int me)
+{
+    char const* path = kv_str(argc, argv, "file", NULL);
+    uint64_t gap = (uint64_t)kv_int(argc, argv, "gap_ns", 0);
+    uint32_t n = (uint32_t)kv_int(argc, argv, "n", 1000);
+    char const* samples = kv_str(argc, argv, "samples", NULL);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        die("open %s: %s", path, strerror(errno));
+    pp_shm* s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (s == MAP_FAILED)
+        die("mmap: %s", strerror(errno));
+    close(fd);
+    if (kv_int(argc, argv, "paced", 0))
+        return paced_main(argc, argv, s, me == 0);
+    child_ready();
+    if (child_wait_cmd() != 'g')
+        return 1;
+    u64vec lat = {0}, wake = {0};
+    for (uint32_t v = 0; v < 2 * n; v++) {
+        if ((v & 1u) != (uint32_t)me)
+            continue;
+        uint32_t cur;
+        while ((cur = __atomic_load_n(&s->word, __ATOMIC_ACQUIRE)) != v)
+            futex(&s->word, FUTEX_WAIT, cur);
+        uint64_t t = now_ns();
+        if (v > 0)
+            vec_push(&lat, t - __atomic_load_n(&s->stamp, __ATOMIC_ACQUIRE));
+        if (gap)
+            sleep_ns(gap);
+        uint64_t t0 = now_ns();
+        __atomic_store_n(&s->stamp, t0, __ATOMIC_RELEASE);
+        __atomic_store_n(&s->word, v + 1, __ATOMIC_SEQ_CST);
+        futex(&s->word, FUTEX_WAKE, INT_MAX);
+        vec_push(&wake, now_ns() - t0);
+    }
+    vec_sort(&wake);
+    child_put("FUTEX_WAKE call p50 (peer asleep)", "ns", (double)pct_sorted(wake.v, wake.n, 0.5));
+    child_end();
+    if (samples)
+        vec_save(&lat, samples);
+    return 0;
+}
+
+/* paced = false: ping-pong, each side waits gap_ns before answering; paced = true: one-way on a gap_ns grid. */
+static void run_pingpong(bench_opts const* o, char const* name, bool paced, uint64_t gap_ns, uint32_t n)
+{
+    if (!want_case(o, name))
+        return;
+    bench_case c;
+    case_init(&c, name);
+    u64vec pooled = {0};
+    for (int rep = 0; rep < o->reps; rep++) {
+        char file[4200], a_file[4300], a_gap[40], a_n[40], s0[4300], s1[4300], p0[4200], p1[4200];
+        snprintf(file, sizeof file, "%s/futex.%s.%d", o->dir, name, rep);
+        int fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || posix_fallocate(fd, 0, 4096) != 0)
+            die("cannot create %s", file);
+        close(fd);
+        snprintf(p0, sizeof p0, "%s/lat.%s.%d.0", o->dir, name, rep);
+        snprintf(p1, sizeof p1, "%s/lat.%s.%d.1", o->dir, name, rep);
+        snprintf(a_file, sizeof a_file, "file=%s", file);
+        snprintf(a_gap, sizeof a_gap, "gap_ns=%llu", (unsigned long long)gap_ns);
+        snprintf(a_n, sizeof a_n, "n=%u", n);
+        snprintf(s0, sizeof s0, "samples=%s", p0);
+        snprintf(s1, sizeof s1, "samples=%s", p1);
+        char c0[32], c1[32];
+        char const* mode = paced ? "paced=1" : "paced=0";
+        char const* a0[] = {a_file, a_gap, a_n, s0, mode, cpu_arg(o, c0, 0), NULL};
+        char const* a1[] = {a_file, a_gap, a_n, s1, mode, cpu_arg(o, c1, 1), NULL};
+        child ping, pong;
+        child_spawn(&ping, "ping", a0);
+        child_spawn(&pong, "pong", a1);
+        child_wait_ready(&ping);
+        child_wait_ready(&pong);
+        child_send(&pong, 'g');
+        child_send(&ping, 'g');
+        bench_case tmp;
+        case_init(&tmp, "x");
+        child_collect(&ping, case_add_cb, &tmp);
+        child_collect(&pong, case_add_cb, &tmp);
+        child_reap(&ping);
+        child_reap(&pong);
+        double sum = 0;
+        for (int k = 0; k < tmp.m[0].n; k++)
+            sum += tmp.m[0].v[k];
+        case_add(&c, tmp.m[0].name, tmp.m[0].unit, sum / tmp.m[0].n);
+        u64vec all = {0};
+        vec_load(&all, p0);
+        vec_load(&all, p1);
+        unlink(p0);
+        unlink(p1);
+        unlink(file);
+        for (size_t i = 0; i < all.n; i++)
+            vec_push(&pooled, all.v[i]);
+        case_add_latency(&c, "one-way latency", &all);
+        free(all.v);
+    }
+    case_emit(&c, o);
+    vec_sort(&pooled);
+    write_cdf(o->samples, name, &pooled);
+    free(pooled.v);
+}
+
+/* ---- single-process figures ---------------------------------------------------------------------------------- */
+
+static void run_futex_wake(bench_opts const* o)
+{
+    char const* name = "futex_wake";
+    if (!want_case(o, name))
+        return;
+    bench_case c;
+    case_init(&c, name);
+    uint32_t* w = (uint32_t*)tmpfs_map(o->dir, "futexword", 4096);
+    int n = o->quick ? 20000 : 200000;
+    for (int rep = 0; rep < o->reps; rep++) {
+        for (int i = 0; i < 1000; i++)
+            futex(w, FUTEX_WAKE, INT_MAX);
+        uint64_t t0 = now_ns();
+        for (int i = 0; i < n; i++)
+            futex(w, FUTEX_WAKE, INT_MAX);
+        uint64_t t1 = now_ns();
+        case_add(&c, "FUTEX_WAKE no waiters", "ns", (double)(t1 - t0) / n);
+    }
+    munmap(w, 4096);
+    case_emit(&c, o);
+}
+
+/* memset/memcpy of one frame-sized buffer, and memset round a ring of `ring` frames (the working set of a flow's
+ * ring: the writer's real limit once the ring outgrows the caches). */
+static void run_mem(bench_opts const* o, char const* name, size_t frame, size_t ring)
+{
+    if (!want_case(o, name))
+        return;
+    bench_case c;
+    case_init(&c, name);
+    uint8_t* a = tmpfs_map(o->dir, "frame-a", frame);
+    uint8_t* b = tmpfs_map(o->dir, "frame-b", frame);
+    uint64_t budget = o->quick ? 50000000ull : 500000000ull;
+    for (int rep = 0; rep < o->reps; rep++) {
+        uint64_t n = 0, t0 = now_ns(), t;
+        do {
+            memset(a, (int)(n & 0xff), frame);
+            n++;
+        } while ((t = now_ns()) - t0 < budget);
+        case_add(&c, "memset", "GB/s", (double)(n * frame) / (double)(t - t0));
+        n = 0;
+        t0 = now_ns();
+        do {
+            memcpy(b, a, frame);
+            a[n % frame]++;
+            n++;
+        } while ((t = now_ns()) - t0 < budget);
+        case_add(&c, "memcpy", "GB/s", (double)(n * frame) / (double)(t - t0));
+        uint8_t* r = tmpfs_map(o->dir, "frame-ring", frame * ring);
+        n = 0;
+        t0 = now_ns();
+        do {
+            memset(r + (n % ring) * frame, (int)(n & 0xff), frame);
+            n++;
+        } while ((t = now_ns()) - t0 < budget);
+        char what[48];
+        snprintf(what, sizeof what, "memset ring of %zu frames", ring);
+        case_add(&c, what, "GB/s", (double)(n * frame) / (double)(t - t0));
+        munmap(r, frame * ring);
+    }
+    munmap(a, frame);
+    munmap(b, frame);
+    case_emit(&c, o);
+}
+
+/* ---- frames over a socket / a pipe --------------------------------------------------------------------------- */
+
+static void write_all(int fd, uint8_t const* p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            die("write: %s", strerror(errno));
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+static bool read_all(int fd, uint8_t* p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = read(fd, p, n);
+        if (k == 0)
+            return false;
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            die("read: %s", strerror(errno));
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+static int stream_open(char const* kind, char const* path, bool sender, int listener)
+{
+    if (strcmp(kind, "pipe") == 0) {
+        int fd = open(path, (sender ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+        if (fd < 0)
+            die("open fifo %s: %s", path, strerror(errno));
+        fcntl(fd, F_SETPIPE_SZ, 1 << 20); /* the default pipe-max-size */
+        return fd;
+    }
+    if (!sender) {
+        int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            die("accept: %s", strerror(errno));
+        return fd;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    if (connect(fd, (struct sockaddr*)&sa, sizeof sa) != 0)
+        die("connect %s: %s", path, strerror(errno));
+    return fd;
+}
+
+static int stream_main(int argc, char** argv, bool sender)
+{
+    char const* kind = kv_str(argc, argv, "kind", "socket");
+    char const* path = kv_str(argc, argv, "path", NULL);
+    size_t frame = (size_t)kv_int(argc, argv, "frame", FRAME_1080P);
+    uint64_t dur = (uint64_t)(kv_dbl(argc, argv, "seconds", 1.0) * 1e9);
+    char const* samples = kv_str(argc, argv, "samples", NULL);
+    int listener = -1;
+    if (!sender && strcmp(kind, "socket") == 0) {
+        listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+        if (bind(listener, (struct sockaddr*)&sa, sizeof sa) != 0 || listen(listener, 1) != 0)
+            die("bind/listen %s: %s", path, strerror(errno));
+    }
+    uint8_t* buf = malloc(frame);
+    if (buf == NULL)
+        die("out of memory");
+    memset(buf, 0, frame);
+    child_ready();
+    if (child_wait_cmd() != 'g')
+        return 1;
+    int fd = stream_open(kind, path, sender, listener);
+    uint64_t n = 0, t0 = now_ns(), t_first = 0, t_last = 0;
+    if (sender) {
+        for (;; n++) {
+            memset(buf, (int)(n & 0xff), frame);
+            stamp s = {0, n, now_ns() - t0 >= dur};
+            s.t = now_ns();
+            memcpy(buf, &s, sizeof s);
+            write_all(fd, buf, frame);
+            if (s.last)
+                break;
+        }
+        n++;
+        child_put("sender rate", "frames/s", (double)n / ((double)(now_ns() - t0) / 1e9));
+        child_end();
+        close(fd);
+        return 0;
+    }
+    u64vec lat = {0};
+    for (;;) {
+        if (!read_all(fd, buf, frame))
+            die("%s closed early", kind);
+        uint64_t t = now_ns();
+        stamp s;
+        memcpy(&s, buf, sizeof s);
+        vec_push(&lat, t - s.t);
+        if (n++ == 0)
+            t_first = t;
+        t_last = t;
+        if (s.last)
+            break;
+    }
+    child_put("receiver rate", "frames/s", n > 1 ? (double)(n - 1) / ((double)(t_last - t_first) / 1e9) : 0);
+    child_end();
+    if (samples)
+        vec_save(&lat, samples);
+    close(fd);
+    return 0;
+}
+
+static void run_stream(bench_opts const* o, char const* name, char const* kind, double seconds)
+{
+    if (!want_case(o, name))
+        return;
+    bench_case c;
+    case_init(&c, name);
+    for (int rep = 0; rep < o->reps; rep++) {
+        char path[4200], lat[4200], a_path[4300], a_kind[40], a_sec[40], a_s[4300];
+        snprintf(path, sizeof path, "%s/%s.%d", o->dir, kind, rep);
+        snprintf(lat, sizeof lat, "%s/lat.%s.%d", o->dir, name, rep);
+        if (strcmp(kind, "pipe") == 0 && mkfifo(path, 0600) != 0)
+            die("mkfifo %s: %s", path, strerror(errno));
+        snprintf(a_path, sizeof a_path, "path=%s", path);
+        snprintf(a_kind, sizeof a_kind, "kind=%s", kind);
+        snprintf(a_sec, sizeof a_sec, "seconds=%g", seconds);
+        snprintf(a_s, sizeof a_s, "samples=%s", lat);
+        char c0[32], c1[32];
+        char const* ra[] = {a_path, a_kind, a_sec, a_s, cpu_arg(o, c1, 1), NULL};
+        char const* sa[] = {a_path, a_kind, a_sec, cpu_arg(o, c0, 0), NULL};
+        child rx, tx;
+        child_spawn(&rx, "stream-recv", ra);
+        child_wait_ready(&rx);
+        child_spawn(&tx, "stream-send", sa);
+        child_wait_ready(&tx);
+        child_send(&rx, 'g');
+        child_send(&tx, 'g');
+        child_collect(&tx, case_add_cb, &c);
+        child_collect(&rx, case_add_cb, &c);
+        child_reap(&tx);
+        child_reap(&rx);
+        unlink(path);
+        u64vec all = {0};
+        vec_load(&all, lat);
+        unlink(lat);
+        case_add_latency(&c, "latency", &all);
+        free(all.v);
+    }
+    case_emit(&c, o);
+}
+
+int main(int argc, char** argv)
+{
+    if (argc > 2 && strcmp(argv[1], "--child") == 0) {
+        child_init(argc, argv);
+        char const* role = argv[2];
+        if (strcmp(role, "ping") == 0 || strcmp(role, "pong") == 0)
+            return pingpong_main(argc, argv, strcmp(role, "pong") == 0);
+        if (strcmp(role, "stream-send") == 0 || strcmp(role, "stream-recv") == 0)
+            return stream_main(argc, argv, strcmp(role, "stream-send") == 0);
+        die("unknown role %s", role);
+    }
+    bench_opts o;
+    opts_parse(&o, argc, argv);
+    run_futex_wake(&o);
+    run_pingpong(&o, "futex_paced", true, 1000000, o.quick ? 200 : 2000);
+    run_pingpong(&o, "futex_pingpong", false, 0, o.quick ? 2000 : 20000);
+    run_mem(&o, "mem_1080p", FRAME_1080P, 5);   /* the 1080p29.97 ring: 5 grains */
+    run_mem(&o, "mem_2160p", FRAME_2160P, 10); /* the 2160p50 ring: 10 grains */
+    run_stream(&o, "unix_socket_1080p", "socket", o.quick ? 0.2 : 2.0);
+    run_stream(&o, "pipe_1080p", "pipe", o.quick ? 0.2 : 2.0);
+    return 0;
+}
