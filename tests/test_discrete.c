@@ -5,6 +5,8 @@
  * writer attaching from another process, monotonic headIndex, lastWriteTime / lastReadTime, and the
  * read-then-verify extension (mxlFlowReaderGrainIntact, mxlFlowReaderGetGrainCommitTime). */
 #define _GNU_SOURCE
+#include <pthread.h>
+
 #include "flowtest.h"
 
 #define VID "5fbec3b1-1b0f-417d-9059-8b94a47197ed"
@@ -485,12 +487,57 @@ static void test_api_errors(void)
     test_rmtree(dom);
 }
 
+/* ---- interruption (extension): a registered flag set while a reader is blocked ends the wait -------------------- */
+
+static volatile sig_atomic_t g_interrupt;
+
+static void* set_flag_later(void* arg)
+{
+    (void)arg;
+    ft_sleep_ms(100);
+    g_interrupt = 1;
+    return NULL;
+}
+
+static void test_interrupt(void)
+{
+    char const* dom = test_domain("discrete-intr");
+    mxlInstance inst = mxlCreateInstance(dom, NULL);
+    char* vdef = ft_video_def(VID, 8, 4, 30000, 1001, "video/v210", NULL);
+    mxlFlowWriter w;
+    CHECK_STATUS(mxlCreateFlowWriter(inst, vdef, NULL, &w, NULL, NULL), MXL_STATUS_OK);
+    mxlFlowReader r;
+    CHECK_STATUS(mxlCreateFlowReader(inst, VID, NULL, &r), MXL_STATUS_OK);
+    mxlGrainInfo gi;
+    uint8_t* p;
+    g_interrupt = 0;
+    mxlSetInterruptFlag(&g_interrupt);
+    pthread_t th;
+    pthread_create(&th, NULL, set_flag_later, NULL);
+    /* nothing will ever be written: only the flag can end this 30 s wait early */
+    uint64_t t0 = ft_mono_ns();
+    CHECK_STATUS(mxlFlowReaderGetGrain(r, 100, 30000000000ULL, &gi, &p), MXL_ERR_INTERRUPTED);
+    CHECK(ft_mono_ns() - t0 < 10000000000ULL);
+    pthread_join(th, NULL);
+    /* while the flag stays set, blocking calls return at once; cleared, they time out normally */
+    CHECK_STATUS(mxlFlowReaderGetGrain(r, 100, 30000000000ULL, &gi, &p), MXL_ERR_INTERRUPTED);
+    g_interrupt = 0;
+    CHECK_STATUS(mxlFlowReaderGetGrain(r, 100, 30000000ULL, &gi, &p), MXL_ERR_OUT_OF_RANGE_TOO_EARLY);
+    mxlSetInterruptFlag(NULL);
+    g_interrupt = 1; /* unregistered: ignored */
+    CHECK_STATUS(mxlFlowReaderGetGrain(r, 100, 30000000ULL, &gi, &p), MXL_ERR_OUT_OF_RANGE_TOO_EARLY);
+    CHECK_STATUS(mxlDestroyInstance(inst), MXL_STATUS_OK);
+    free(vdef);
+    test_rmtree(dom);
+}
+
 int main(void)
 {
     umask(022);
     g_vdef = ft_video_def(VID, 8, 4, 30000, 1001, "video/v210", NULL);
     test_cross_process();
     test_api_errors();
+    test_interrupt();
     free(g_vdef);
     return test_finish("test_discrete");
 }
