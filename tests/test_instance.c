@@ -349,6 +349,68 @@ static void test_delete_on_destroy(void)
     test_rmtree(dom);
 }
 
+/* ---- attaching to an existing flow (§2.3 step 1, §6.3, §11.4) -------------------------------------------------- */
+
+static void test_attach_semantics(void)
+{
+    char const* dom = test_domain("inst-attach");
+    mxlInstance a = mxlCreateInstance(dom, NULL);
+    char* def = ft_video_def(ID1, 1920, 1080, 30000, 1001, "video/v210", NULL);
+    mxlFlowWriter wa, wb;
+    mxlFlowConfigInfo cfg;
+    bool created = false;
+    CHECK_STATUS(mxlCreateFlowWriter(a, def, "{\"maxCommitBatchSizeHint\": 8, \"maxSyncBatchSizeHint\": 16}", &wa, &cfg,
+                                     &created),
+                 MXL_STATUS_OK);
+    CHECK(created && cfg.common.maxCommitBatchSizeHint == 8 && cfg.common.maxSyncBatchSizeHint == 16);
+    /* a second instance with another history and other hints attaches: it gets the flow as it exists */
+    char* p = path_join(dom, "options.json");
+    write_text(p, "{\"urn:x-mxl:option:history_duration/v1.0\": 500000000}");
+    free(p);
+    mxlInstance b = mxlCreateInstance(dom, NULL);
+    memset(&cfg, 0, sizeof cfg);
+    created = true;
+    CHECK_STATUS(mxlCreateFlowWriter(b, def, "{\"maxCommitBatchSizeHint\": 4}", &wb, &cfg, &created), MXL_STATUS_OK);
+    CHECK(!created);
+    CHECK_EQ_U64(cfg.discrete.grainCount, 5);
+    CHECK_EQ_U64(cfg.common.maxCommitBatchSizeHint, 8);
+    CHECK_EQ_U64(cfg.common.maxSyncBatchSizeHint, 16);
+    CHECK_EQ_U64(cfg.discrete.sliceSizes[0], 5120);
+    /* an attaching writer must still present a valid definition and valid options */
+    mxlFlowWriter wx;
+    char* bad = ft_video_def(ID1, 1920, 1080, 30000, 1001, "video/raw", NULL);
+    CHECK_STATUS(mxlCreateFlowWriter(b, bad, NULL, &wx, NULL, NULL), MXL_ERR_UNKNOWN);
+    mxlInstance c = mxlCreateInstance(dom, NULL);
+    CHECK_STATUS(mxlCreateFlowWriter(c, def, "{\"maxCommitBatchSizeHint\": 0}", &wx, NULL, NULL), MXL_ERR_UNKNOWN);
+    CHECK_STATUS(mxlCreateFlowWriter(c, def, "not json", &wx, NULL, NULL), MXL_ERR_UNKNOWN);
+    /* the same id with another format is refused */
+    char* adef = ft_audio_def(ID1, 48000, 2, 32);
+    CHECK_STATUS(mxlCreateFlowWriter(c, adef, NULL, &wx, NULL, NULL), MXL_ERR_UNKNOWN);
+    CHECK(ft_contains(mxlGetLastErrorMessage(), "format"));
+    /* none of the refused calls left anything behind, and the flow is intact */
+    CHECK_EQ_U64(ft_count_entries(dom), 2); /* the flow and options.json */
+    CHECK_STATUS(mxlDestroyInstance(c), MXL_STATUS_OK);
+    CHECK_STATUS(mxlDestroyInstance(b), MXL_STATUS_OK);
+    bool active = false;
+    CHECK_STATUS(mxlIsFlowActive(a, ID1, &active), MXL_STATUS_OK);
+    CHECK(active);
+    /* NULL arguments */
+    CHECK_STATUS(mxlCreateFlowWriter(NULL, def, NULL, &wx, NULL, NULL), MXL_ERR_INVALID_ARG);
+    CHECK_STATUS(mxlCreateFlowWriter(a, NULL, NULL, &wx, NULL, NULL), MXL_ERR_INVALID_ARG);
+    CHECK_STATUS(mxlCreateFlowWriter(a, def, NULL, NULL, NULL, NULL), MXL_ERR_INVALID_ARG);
+    CHECK_STATUS(mxlCreateFlowReader(a, NULL, NULL, &(mxlFlowReader){0}), MXL_ERR_INVALID_ARG);
+    CHECK_STATUS(mxlReleaseFlowWriter(NULL, wa), MXL_ERR_INVALID_ARG);
+    CHECK_STATUS(mxlReleaseFlowWriter(a, NULL), MXL_ERR_INVALID_FLOW_WRITER);
+    CHECK_STATUS(mxlReleaseFlowReader(a, NULL), MXL_ERR_INVALID_FLOW_READER);
+    CHECK_STATUS(mxlIsFlowActive(a, ID1, NULL), MXL_ERR_INVALID_ARG);
+    CHECK_STATUS(mxlDestroyInstance(a), MXL_STATUS_OK);
+    CHECK_EQ_U64(ft_count_entries(dom), 1);
+    free(def);
+    free(bad);
+    free(adef);
+    test_rmtree(dom);
+}
+
 /* ---- unwritable domain ------------------------------------------------------------------------------------------ */
 
 typedef struct
@@ -632,6 +694,7 @@ int main(void)
     test_caching();
     test_delete_on_release();
     test_delete_on_destroy();
+    test_attach_semantics();
     test_unwritable_domain();
     test_bad_ids();
     test_symlinks();
