@@ -53,6 +53,10 @@ static mxlStatus add_member(mxlFlowSynchronizationGroup g, mxlFlowReader r, uint
         return mxl_fail(MXL_ERR_INVALID_ARG, "%s: invalid group", fn);
     if (!mxl_reader_ok(r))
         return mxl_fail(MXL_ERR_INVALID_FLOW_READER, "%s: invalid reader", fn);
+    /* Releasing a reader removes it from the groups of its own instance only: a reader of another instance could
+     * be freed while still a member (use after free in the next wait). */
+    if (r->inst != g->inst)
+        return mxl_fail(MXL_ERR_INVALID_FLOW_READER, "%s: the reader belongs to another instance than the group", fn);
     mxlInstance inst = g->inst;
     pthread_mutex_lock(&inst->lock);
     for (size_t i = 0; i < g->count; i++) {
