@@ -302,6 +302,16 @@ static void test_partial_and_release(void)
     CHECK_STATUS(mxlFlowSynchronizationGroupAddPartialGrainReader(ga, ra, 1), MXL_ERR_INVALID_FLOW_READER);
     CHECK_STATUS(mxlFlowSynchronizationGroupAddPartialGrainReader(ga, NULL, 1), MXL_ERR_INVALID_FLOW_READER);
     CHECK_STATUS(mxlFlowSynchronizationGroupRemoveReader(ga, NULL), MXL_ERR_INVALID_ARG);
+    /* a reader of another instance cannot join: its release there would not remove it from this group (the next
+     * wait would use a freed reader) */
+    mxlInstance other = mxlCreateInstance(dom, NULL);
+    mxlFlowReader foreign;
+    CHECK_STATUS(mxlCreateFlowReader(other, VID, NULL, &foreign), MXL_STATUS_OK);
+    CHECK_STATUS(mxlFlowSynchronizationGroupAddReader(ga, foreign), MXL_ERR_INVALID_FLOW_READER);
+    CHECK_STATUS(mxlFlowSynchronizationGroupAddPartialGrainReader(ga, foreign, 1), MXL_ERR_INVALID_FLOW_READER);
+    CHECK_STATUS(mxlReleaseFlowReader(other, foreign), MXL_STATUS_OK);
+    CHECK_STATUS(mxlFlowSynchronizationGroupWaitForDataAt(ga, ts, 20000000ULL), MXL_STATUS_OK);
+    CHECK_STATUS(mxlDestroyInstance(other), MXL_STATUS_OK);
     CHECK_STATUS(mxlFlowSynchronizationGroupRemoveReader(NULL, rv), MXL_ERR_INVALID_ARG);
     CHECK_STATUS(mxlReleaseFlowSynchronizationGroup(NULL, ga), MXL_ERR_INVALID_ARG);
     CHECK_STATUS(mxlReleaseFlowSynchronizationGroup(inst, NULL), MXL_STATUS_OK); /* unknown: no-op */
