@@ -300,6 +300,13 @@ static void scaffold_locker(void* arg)
     close(fd);
 }
 
+static int count_listed(mxlFlowListEntry const* e, void* user)
+{
+    (void)e;
+    ++*(int*)user;
+    return 0;
+}
+
 static void test_scaffolds(void)
 {
     g_domain = test_domain("gc-scaffold");
@@ -351,6 +358,13 @@ static void test_scaffolds(void)
     snprintf(foreign_dir, sizeof foreign_dir, "%s/not-a-flow", g_domain);
     CHECK(mkdir(foreign_dir, 0755) == 0);
     make_file(foreign_dir, "data", 2064);
+
+    /* scaffolds and foreign entries are not flows */
+    int listed = 0;
+    CHECK_STATUS(mxlListFlows(inst, true, count_listed, &listed), MXL_STATUS_OK);
+    CHECK_EQ_U64(listed, 0);
+    bool active = true;
+    CHECK_STATUS(mxlIsFlowActive(inst, AID, &active), MXL_ERR_FLOW_NOT_FOUND);
 
     /* default grace: old abandoned scaffolds go; fresh ones (a creator may still be working) and live ones stay */
     mxlGcReport rep;
