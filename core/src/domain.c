@@ -21,6 +21,7 @@
 #endif
 
 #define INCOMPLETE_ATTEMPTS 1000 /* x 0.5 ms: how long an attach waits for an incomplete directory to go away */
+#define MXL_SCAFFOLD_PROBE_AGE_NS 1000000000LL /* scaffolds younger than this are never probed */
 #define ATTACH_ATTEMPTS 2000 /* x 0.5 ms: how long an attach waits out a concurrent deleter or probe */
 
 static uint64_t random64(void)
@@ -506,8 +507,11 @@ mxlStatus mxlGarbageCollectFlowsEx(mxlInstance instance, uint64_t scaffoldGraceN
         int64_t age = now - ((int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
         /* A scaffold inside the grace period may belong to a creator at work: its `data` is unlocked between
          * being created and being locked (upstream even fallocates it in between), and a probe's transient
-         * LOCK_EX would make the creator's LOCK_SH|LOCK_NB fail. Leave young scaffolds alone, unprobed. */
-        if (is_scaffold && age < (int64_t)scaffoldGraceNs)
+         * LOCK_EX would make the creator's LOCK_SH|LOCK_NB fail. Leave scaffolds younger than 1 s (or than the
+         * grace period, if shorter) alone, unprobed; after that, an unlocked `data` means its creator is gone. */
+        int64_t young = scaffoldGraceNs < MXL_SCAFFOLD_PROBE_AGE_NS ? (int64_t)scaffoldGraceNs
+                                                                     : (int64_t)MXL_SCAFFOLD_PROBE_AGE_NS;
+        if (is_scaffold && age < young)
             continue;
         int lockfd = -1;
         int r = probe_active(instance, name, &lockfd);

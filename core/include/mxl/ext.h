@@ -115,8 +115,10 @@ typedef struct mxlGcReport_t
     uint64_t flowsKept;      /**< active flows left alone */
 } mxlGcReport;
 
-/** Garbage collection with a report. A scaffold without `data` is reclaimed once older than scaffoldGraceNs
- * (10 s in mxlGarbageCollectFlows). `report` is nullable. */
+/** Garbage collection with a report: deletes inactive flows (no writer holds `data`), and reclaims temporary
+ * `.mxl-tmp-*` / `.mxl-del-*` directories left by processes that died: one whose `data` nobody locks once it is
+ * older than min(scaffoldGraceNs, 1 s), one without `data` once older than scaffoldGraceNs (10 s in
+ * mxlGarbageCollectFlows). Never deletes a flow a writer holds. `report` is nullable. */
 MXL_EXPORT mxlStatus mxlGarbageCollectFlowsEx(mxlInstance instance, uint64_t scaffoldGraceNs, mxlGcReport* report);
 
 #define MXL_DEFAULT_SCAFFOLD_GRACE_NS 10000000000ULL
