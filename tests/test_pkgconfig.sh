@@ -29,7 +29,7 @@ export PKG_CONFIG_PATH
 
 # The installed .pc must describe the prefix it was installed into, or a program built with it uses whatever is
 # (or is not) at the configure-time prefix.
-pc_prefix=$(pkg-config --variable=prefix libmxl)
+pc_prefix=$(realpath -m "$(pkg-config --variable=prefix libmxl)")
 libdir=$(pkg-config --variable=libdir libmxl)
 includedir=$(pkg-config --variable=includedir libmxl)
 status=0
