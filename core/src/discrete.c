@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "objects.h"
 
@@ -200,13 +201,55 @@ static mxlStatus grain_rule(void* ctx)
     return MXL_STATUS_OK;
 }
 
+/* §9 read activity: atime = now, mtime untouched; the writer's inotify watch turns it into lastReadTime.
+ *
+ * The touch is kept off the path from the writer's wake to the return of a blocking read: besides the syscall it
+ * queues an inotify event that wakes the writer's watcher thread, and waking a thread that sleeps on another CPU
+ * costs about 10 us in a VM (docs/performance.md). So a read that comes less than TOUCH_DEFER_NS after the
+ * previous touch is only marked pending, and touched at the start of the reader's next get if that comes within
+ * TOUCH_DEFER_NS (else dropped); any other read is touched at once. A streaming reader still touches once per
+ * read, one read interval late; a lone read touches at once; lastReadTime never lags the last read by more than
+ * TOUCH_DEFER_NS. r->last_touch (CLOCK_MONOTONIC_COARSE ns; unused by discrete readers before) is the time of the
+ * last touch (or of a dropped pending read), or with bit 0 set the time of the read whose touch is pending. */
+#define TOUCH_DEFER_NS 100000000ull
+#define TOUCH_PENDING 1ull
+
+static uint64_t coarse_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void touch_access_now(mxlFlowReader r, uint64_t now)
+{
+    struct timespec ts[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+    futimens(r->accessfd, ts);
+    r->last_touch = now & ~TOUCH_PENDING;
+}
+
+/* After a successful read. */
 static void touch_access(mxlFlowReader r)
 {
-    /* §9: atime = now, mtime untouched; the writer's inotify watch turns it into lastReadTime. */
-    if (r->accessfd >= 0) {
-        struct timespec ts[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
-        futimens(r->accessfd, ts);
-    }
+    if (r->accessfd < 0)
+        return;
+    uint64_t now = coarse_now_ns();
+    if (!(r->last_touch & TOUCH_PENDING) && now - r->last_touch >= TOUCH_DEFER_NS)
+        touch_access_now(r, now);
+    else
+        r->last_touch = now | TOUCH_PENDING;
+}
+
+/* At the start of a get: touch for the previous read if it is pending and recent. */
+static void touch_pending(mxlFlowReader r)
+{
+    if (!(r->last_touch & TOUCH_PENDING))
+        return;
+    uint64_t now = coarse_now_ns();
+    if (now - (r->last_touch & ~TOUCH_PENDING) < TOUCH_DEFER_NS)
+        touch_access_now(r, now);
+    else
+        r->last_touch &= ~TOUCH_PENDING;
 }
 
 static mxlStatus get_grain(mxlFlowReader reader, uint64_t index, uint16_t min_slices, bool blocking,
@@ -219,6 +262,7 @@ static mxlStatus get_grain(mxlFlowReader reader, uint64_t index, uint16_t min_sl
     if (!mxl_is_discrete(&reader->flow))
         return mxl_fail(MXL_ERR_INVALID_FLOW_READER, "%s: flow %s is an audio flow, not a grain flow", fn,
                         reader->flow.id);
+    touch_pending(reader);
     grain_req q = {reader, index, min_slices, grain, payload};
     mxlStatus st = blocking ? mxl_wait_rule(reader->flow.sync, mxl_deadline_from_timeout(timeout_ns), grain_rule, &q)
                             : grain_rule(&q);
