@@ -103,6 +103,7 @@ static int writer_main(int argc, char** argv)
     child_wait_cmd();
     check_mxl(mxlReleaseFlowWriter(inst, wr), "mxlReleaseFlowWriter");
     mxlDestroyInstance(inst);
+    free(commit.v);
     return 0;
 }
 
@@ -179,6 +180,7 @@ static int reader_main(int argc, char** argv)
         vec_save(&lat, samples);
     mxlReleaseFlowReader(inst, rd);
     mxlDestroyInstance(inst);
+    free(lat.v);
     return 0;
 }
 

@@ -67,6 +67,8 @@ static int paced_main(int argc, char** argv, pp_shm* s, bool sender)
     child_end();
     if (samples && !sender)
         vec_save(&lat, samples);
+    free(lat.v);
+    free(wake.v);
     return 0;
 }
 
@@ -111,6 +113,8 @@ static int pingpong_main(int argc, char** argv, int me)
     child_end();
     if (samples)
         vec_save(&lat, samples);
+    free(lat.v);
+    free(wake.v);
     return 0;
 }
 
@@ -335,6 +339,7 @@ static int stream_main(int argc, char** argv, bool sender)
         child_put("sender rate", "frames/s", (double)n / ((double)(now_ns() - t0) / 1e9));
         child_end();
         close(fd);
+        free(buf);
         return 0;
     }
     u64vec lat = {0};
@@ -356,6 +361,8 @@ static int stream_main(int argc, char** argv, bool sender)
     if (samples)
         vec_save(&lat, samples);
     close(fd);
+    free(lat.v);
+    free(buf);
     return 0;
 }
 

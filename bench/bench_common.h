@@ -431,7 +431,11 @@ static inline uint64_t pct_sorted(uint64_t const* v, size_t n, double p)
     return v[k - 1];
 }
 
-static inline void vec_sort(u64vec* a) { qsort(a->v, a->n, sizeof *a->v, cmp_u64); }
+static inline void vec_sort(u64vec* a)
+{
+    if (a->n > 1)
+        qsort(a->v, a->n, sizeof *a->v, cmp_u64);
+}
 
 /* Write a CDF of sorted samples (µs, fraction) with at most ~1000 points, for bench/plot.gp. */
 static inline void write_cdf(char const* dir, char const* name, u64vec const* sorted)
@@ -477,6 +481,15 @@ static inline void case_init(bench_case* c, char const* name)
     snprintf(c->name, sizeof c->name, "%s", name);
 }
 
+/* Copy a NUL-terminated string into dst[n], truncating. */
+static inline void str_copy(char* dst, size_t n, char const* src)
+{
+    size_t l = 0;
+    for (; l + 1 < n && src[l]; l++)
+        dst[l] = src[l];
+    dst[l] = 0;
+}
+
 static inline void case_add(bench_case* c, char const* name, char const* unit, double v)
 {
     metric* m = NULL;
@@ -487,8 +500,8 @@ static inline void case_add(bench_case* c, char const* name, char const* unit, d
         if (c->nm == BENCH_MAX_METRICS)
             return;
         m = &c->m[c->nm++];
-        snprintf(m->name, sizeof m->name, "%s", name);
-        snprintf(m->unit, sizeof m->unit, "%s", unit);
+        str_copy(m->name, sizeof m->name, name);
+        str_copy(m->unit, sizeof m->unit, unit);
     }
     if (m->n < BENCH_MAX_REPS)
         m->v[m->n++] = v;

@@ -258,6 +258,24 @@ static int opener_main(int argc, char** argv)
         child_put("reader open time", "ms", (double)(t1 - t0) / 1e6);
         child_put("reader open heap (mallinfo2)", "bytes", (double)((int64_t)b.heap - (int64_t)a.heap));
         child_put("reader open VmRSS growth", "bytes", (double)((int64_t)b.rss - (int64_t)a.rss));
+        /* per-call cost of the getters, with the writer (another process) holding grain 1000 as its head */
+        int n = (int)kv_int(argc, argv, "n", 100000);
+        mxlGrainInfo gi;
+        uint8_t* p;
+        uint64_t t0 = now_ns();
+        for (int i = 0; i < n; i++)
+            check_mxl(mxlFlowReaderGetGrainNonBlocking(rd, 1000, &gi, &p), "get");
+        uint64_t t1 = now_ns();
+        for (int i = 0; i < n; i++)
+            check_mxl(mxlFlowReaderGetGrain(rd, 1000, 1000000000ull, &gi, &p), "get");
+        uint64_t t2 = now_ns();
+        for (int i = 0; i < n / 10; i++)
+            if (mxlFlowReaderGetGrainNonBlocking(rd, 1001, &gi, &p) != MXL_ERR_OUT_OF_RANGE_TOO_EARLY)
+                die("expected TOO_EARLY");
+        uint64_t t3 = now_ns();
+        child_put("get, grain ready (non-blocking)", "ns", (double)(t1 - t0) / n);
+        child_put("get, grain ready (blocking)", "ns", (double)(t2 - t1) / n);
+        child_put("get, TOO_EARLY (non-blocking)", "ns", (double)(t3 - t2) / (n / 10));
     } else {
         mxlGrainInfo gi;
         uint8_t* p;
@@ -369,7 +387,9 @@ static void run_lifecycle(bench_opts const* o, char const* name, int w, int h, b
             child_collect(&at, case_add_cb, &c);
             child_reap(&at);
         }
-        char const* oa[] = {a_dom, a_id, rss_case ? "payload=1" : "payload=0", cpu_arg(o, c2, 1), NULL};
+        char a_n[32];
+        snprintf(a_n, sizeof a_n, "n=%d", o->quick ? 10000 : 100000);
+        char const* oa[] = {a_dom, a_id, rss_case ? "payload=1" : "payload=0", a_n, cpu_arg(o, c2, 1), NULL};
         child op;
         child_spawn(&op, "opener", oa);
         child_wait_ready(&op);

@@ -79,6 +79,7 @@ static int grain_writer_main(int argc, char** argv)
     child_wait_cmd(); /* keep the flow alive until every reader is done */
     check_mxl(mxlReleaseFlowWriter(inst, wr), "mxlReleaseFlowWriter");
     mxlDestroyInstance(inst);
+    free(commit.v);
     return 0;
 }
 
@@ -164,6 +165,7 @@ static int grain_reader_main(int argc, char** argv)
         fprintf(stderr, "(checksum sink)\n");
     mxlReleaseFlowReader(inst, rd);
     mxlDestroyInstance(inst);
+    free(lat.v);
     return 0;
 }
 

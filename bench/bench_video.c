@@ -42,7 +42,7 @@ static void lua_loop_pair(bench_opts const* o, bench_case* c, char const* tag, c
     child_send(&wr, 'x');
     child_reap(&rd);
     child_reap(&wr);
-    char name[64];
+    char name[96];
     for (int i = 0; i < tmp.nm; i++)
         if (strstr(tmp.m[i].name, "rate") || strstr(tmp.m[i].name, "missed")) {
             snprintf(name, sizeof name, "%s %s", tag, tmp.m[i].name);
