@@ -208,6 +208,8 @@ static void run_mem(bench_opts const* o, char const* name, size_t frame, size_t 
 {
     if (!want_case(o, name))
         return;
+    if (!enough_space(o->dir, name, (uint64_t)frame * (ring + 2)))
+        return;
     bench_case c;
     case_init(&c, name);
     uint8_t* a = tmpfs_map(o->dir, "frame-a", frame);

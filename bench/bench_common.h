@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -222,6 +223,22 @@ static inline char const* cpu_arg(bench_opts const* o, char buf[32], int k)
 static inline bool want_case(bench_opts const* o, char const* name)
 {
     return o->only == NULL || strstr(name, o->only) != NULL;
+}
+
+/* Whether the run directory's filesystem has `bytes` free (with 10% to spare); prints a skip note if not, so a
+ * small /dev/shm (64 MB in a default container) skips the big-frame cases instead of failing. */
+static inline bool enough_space(char const* dir, char const* name, uint64_t bytes)
+{
+    struct statvfs s;
+    if (statvfs(dir, &s) != 0)
+        return true;
+    uint64_t avail = (uint64_t)s.f_bavail * (uint64_t)s.f_frsize;
+    if (avail >= bytes + bytes / 10)
+        return true;
+    printf("%-30s skipped: needs %llu MB free in %s, %llu MB available\n", name,
+           (unsigned long long)(bytes >> 20), dir, (unsigned long long)(avail >> 20));
+    fflush(stdout);
+    return false;
 }
 
 /* ---- child processes ----------------------------------------------------------------------------------------- */

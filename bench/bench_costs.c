@@ -359,6 +359,8 @@ static void run_lifecycle(bench_opts const* o, char const* name, int w, int h, b
 {
     if (!want_case(o, name))
         return;
+    if (!enough_space(o->domain, name, 5u * (8192u + (uint64_t)(w + 47) / 48 * 128 * (uint64_t)h))) /* 5 grains */
+        return;
     bench_case c;
     case_init(&c, name);
     for (int rep = 0; rep < o->reps; rep++) {

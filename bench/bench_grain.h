@@ -187,6 +187,9 @@ static void run_grain_case(bench_opts const* o, grain_case const* gc)
 {
     if (!want_case(o, gc->name))
         return;
+    uint64_t grains = (uint64_t)(0.2 * (double)gc->num / (double)gc->den); /* default 200 ms history */
+    if (!enough_space(o->dir, gc->name, grains * (8192u + (uint64_t)(gc->w + 47) / 48 * 128 * (uint64_t)gc->h)))
+        return;
     bench_case c;
     case_init(&c, gc->name);
     u64vec pooled = {0};

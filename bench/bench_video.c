@@ -65,6 +65,8 @@ static void run_lua_loop(bench_opts const* o, double secs)
         return;
     char const* mxlrun = getenv("MXLRUN");
     char const* script = getenv("BENCH_LUA_LOOP");
+    if (!enough_space(o->dir, "lua_loop", 2u * 5u * (8192u + 5120u * 1080u)))
+        return;
     if (mxlrun == NULL || *mxlrun == 0 || access(mxlrun, X_OK) != 0 || script == NULL || access(script, R_OK) != 0) {
         printf("%-30s skipped: no mxlrun (set MXLRUN, or build the Lua module: -DMXL_BUILD_LUA=ON)\n", "lua_loop");
         fflush(stdout);
