@@ -204,6 +204,55 @@ static void run_futex_wake(bench_opts const* o)
 
 /* memset/memcpy of one frame-sized buffer, and memset round a ring of `ring` frames (the working set of a flow's
  * ring: the writer's real limit once the ring outgrows the caches). */
+/* Page faults on a tmpfs file, per 4 KiB page: a writer's first write into pages fallocate allocated (what a writer
+ * pays without pre-faulting), a reader's first read of resident pages (what a lazy-mapping reader pays the first time
+ * round the ring), and MADV_POPULATE_WRITE (what our writers pay up front, at create/attach). */
+static void run_page_touch(bench_opts const* o)
+{
+    char const* name = "page_touch";
+    if (!want_case(o, name))
+        return;
+    size_t size = o->quick ? (16u << 20) : (64u << 20);
+    if (!enough_space(o->dir, name, size))
+        return;
+    bench_case c;
+    case_init(&c, name);
+    size_t pages = size / 4096;
+    for (int rep = 0; rep < o->reps; rep++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/pages.%d", o->dir, rep);
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 || posix_fallocate(fd, 0, (off_t)size) != 0)
+            die("cannot create %s", path);
+        volatile uint8_t* p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        uint64_t t0 = now_ns();
+        for (size_t i = 0; i < pages; i++)
+            p[i * 4096] = 1;
+        uint64_t t1 = now_ns();
+        munmap((void*)p, size);
+        p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+        uint64_t sum = 0;
+        uint64_t t2 = now_ns();
+        for (size_t i = 0; i < pages; i++)
+            sum += p[i * 4096];
+        uint64_t t3 = now_ns();
+        munmap((void*)p, size);
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        uint64_t t4 = now_ns();
+        madvise((void*)p, size, 23 /* MADV_POPULATE_WRITE */);
+        uint64_t t5 = now_ns();
+        munmap((void*)p, size);
+        close(fd);
+        unlink(path);
+        if (sum != pages)
+            die("page_touch: lost writes");
+        case_add(&c, "first write (fallocated page)", "ns/page", (double)(t1 - t0) / (double)pages);
+        case_add(&c, "first read (resident page)", "ns/page", (double)(t3 - t2) / (double)pages);
+        case_add(&c, "MADV_POPULATE_WRITE", "ns/page", (double)(t5 - t4) / (double)pages);
+    }
+    case_emit(&c, o);
+}
+
 static void run_mem(bench_opts const* o, char const* name, size_t frame, size_t ring)
 {
     if (!want_case(o, name))
@@ -422,6 +471,7 @@ int main(int argc, char** argv)
     bench_opts o;
     opts_parse(&o, argc, argv);
     run_futex_wake(&o);
+    run_page_touch(&o);
     run_pingpong(&o, "futex_paced", true, 1000000, o.quick ? 200 : 2000);
     run_pingpong(&o, "futex_pingpong", false, 0, o.quick ? 2000 : 20000);
     run_mem(&o, "mem_1080p", FRAME_1080P, 5);   /* the 1080p29.97 ring: 5 grains */
