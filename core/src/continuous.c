@@ -112,10 +112,7 @@ mxlStatus mxlFlowWriterCommitSamples(mxlFlowWriter writer)
     mxl_flow* f = &writer->flow;
     uint64_t index = writer->samples_index;
     writer->samples_open = false;
-    uint64_t* headp = &f->info->runtime.headIndex;
-    uint64_t cur = LOAD(headp);
-    while (cur < index && !__atomic_compare_exchange_n(headp, &cur, index, true, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
-        ;
+    mxl_head_max(&f->info->runtime.headIndex, index);
     STORE(&f->info->runtime.lastWriteTime, mxl_now_tai()); /* §14 item 13: upstream never updates it here */
     if (should_wake(writer, index)) {
         __atomic_fetch_add(f->sync, 1u, __ATOMIC_SEQ_CST);
@@ -194,10 +191,7 @@ static mxlStatus get_samples(mxlFlowReader reader, uint64_t index, size_t count,
                        : samples_rule(&q);
     if (st == MXL_STATUS_OK)
         touch_channels(reader);
-    else if (st == MXL_ERR_OUT_OF_RANGE_TOO_EARLY && !mxl_flow_is_current(reader->inst, &reader->flow))
-        st = mxl_fail(MXL_ERR_FLOW_INVALID, "flow %s was deleted or recreated: release this reader and open a new one",
-                      reader->flow.id);
-    return st;
+    return mxl_stale_check(reader, st);
 }
 
 mxlStatus mxlFlowReaderGetSamples(mxlFlowReader reader, uint64_t index, size_t count, uint64_t timeoutNs,
@@ -228,7 +222,5 @@ mxlStatus mxl_samples_member_wait(mxlFlowReader r, uint64_t idx, int64_t deadlin
     mxlWrappedMultiBufferSlice slices;
     samples_req q = {r, idx, 0, &slices};
     mxlStatus st = mxl_wait_rule(r->flow.sync, deadline, samples_rule, &q);
-    if (st == MXL_ERR_OUT_OF_RANGE_TOO_EARLY && !mxl_flow_is_current(r->inst, &r->flow))
-        st = mxl_fail(MXL_ERR_FLOW_INVALID, "flow %s was deleted or recreated", r->flow.id);
-    return st;
+    return mxl_stale_check(r, st);
 }

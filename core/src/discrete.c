@@ -92,14 +92,6 @@ mxlStatus mxlFlowWriterCancelGrain(mxlFlowWriter writer)
     return MXL_STATUS_OK;
 }
 
-/* headIndex never moves backwards: atomic max (§14 item 4). */
-static void head_max(uint64_t* head, uint64_t index)
-{
-    uint64_t cur = LOAD(head);
-    while (cur < index && !__atomic_compare_exchange_n(head, &cur, index, true, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
-        ;
-}
-
 mxlStatus mxlFlowWriterCommitGrain(mxlFlowWriter writer, mxlGrainInfo const* grain)
 {
     if (grain == NULL)
@@ -137,7 +129,7 @@ mxlStatus mxlFlowWriterCommitGrain(mxlFlowWriter writer, mxlGrainInfo const* gra
             STORE(&x->seq, seq + 1u); /* even: complete */
         writer->grain_open = false;
     }
-    head_max(&f->info->runtime.headIndex, grain->index);
+    mxl_head_max(&f->info->runtime.headIndex, grain->index);
     STORE(&f->info->runtime.lastWriteTime, now);
     __atomic_fetch_add(f->sync, 1u, __ATOMIC_SEQ_CST);
     mxl_futex_wake_all(f->sync);
@@ -268,10 +260,7 @@ static mxlStatus get_grain(mxlFlowReader reader, uint64_t index, uint16_t min_sl
                             : grain_rule(&q);
     if (st == MXL_STATUS_OK)
         touch_access(reader);
-    else if (st == MXL_ERR_OUT_OF_RANGE_TOO_EARLY && !mxl_flow_is_current(reader->inst, &reader->flow))
-        st = mxl_fail(MXL_ERR_FLOW_INVALID, "flow %s was deleted or recreated: release this reader and open a new one",
-                      reader->flow.id);
-    return st;
+    return mxl_stale_check(reader, st);
 }
 
 mxlStatus mxlFlowReaderGetGrain(mxlFlowReader reader, uint64_t index, uint64_t timeoutNs, mxlGrainInfo* grain,
@@ -355,7 +344,5 @@ mxlStatus mxl_grain_member_wait(mxlFlowReader r, uint64_t idx, uint16_t min_slic
     uint8_t* payload;
     grain_req q = {r, idx, min_slices, &info, &payload};
     mxlStatus st = mxl_wait_rule(r->flow.sync, deadline, grain_rule, &q);
-    if (st == MXL_ERR_OUT_OF_RANGE_TOO_EARLY && !mxl_flow_is_current(r->inst, &r->flow))
-        st = mxl_fail(MXL_ERR_FLOW_INVALID, "flow %s was deleted or recreated", r->flow.id);
-    return st;
+    return mxl_stale_check(r, st);
 }

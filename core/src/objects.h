@@ -144,6 +144,23 @@ static inline bool mxl_is_discrete(mxl_flow const* f) { return f->format == MXL_
 static inline mxlGrainInfo* mxl_slot_info(mxl_flow const* f, uint32_t i) { return (mxlGrainInfo*)f->slots[i].map.base; }
 static inline mxl_grain_ext* mxl_slot_ext(mxl_flow const* f, uint32_t i) { return (mxl_grain_ext*)(f->slots[i].map.base + MXL_GRAIN_EXT_OFFSET); }
 
+/* headIndex never moves backwards: an atomic max with release ordering (§14 item 4). */
+static inline void mxl_head_max(uint64_t* head, uint64_t index)
+{
+    uint64_t cur = __atomic_load_n(head, __ATOMIC_ACQUIRE);
+    while (cur < index && !__atomic_compare_exchange_n(head, &cur, index, true, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+        ;
+}
+
+/* §7.6: a read that ends TOO_EARLY on a flow that was deleted or recreated becomes FLOW_INVALID. */
+static inline mxlStatus mxl_stale_check(mxlFlowReader r, mxlStatus st)
+{
+    if (st == MXL_ERR_OUT_OF_RANGE_TOO_EARLY && !mxl_flow_is_current(r->inst, &r->flow))
+        return mxl_fail(MXL_ERR_FLOW_INVALID, "flow %s was deleted or recreated: release this reader and open a new one",
+                        r->flow.id);
+    return st;
+}
+
 /* Wait helper shared by discrete, continuous and sync groups: evaluate `rule` until it is not TOO_EARLY or the
  * deadline passes (§7.5, plus one re-check at the deadline, §14 item 19). */
 typedef mxlStatus (*mxl_rule_fn)(void* ctx);
