@@ -1,6 +1,8 @@
 /* bench_audio - continuous (audio) flows: float32 at 48 kHz, 2 and 64 channels, written in 48-sample batches.
  *   *_h48      writer options {"maxCommitBatchSizeHint":48,"maxSyncBatchSizeHint":48}: every commit wakes.
  *   *_default  default hints (480/480 = 10 ms): about one wake per 10 ms of audio (MXL-FORMAT.md §7.4).
+ *   *_c48s480  the commit hint says what the writer really commits (48), sync hint 480: one wake per 10 ms,
+ *              issued by the commit that completes each 480-sample window.
  *   audio_*    unthrottled writer: samples/s, and the wake latency of a reader that reads every batch.
  *   audio_paced_*  writer paced in real time (one 48-sample batch per ms): how late after the commit of sample
  *                  index X does a reader blocked on X return.
@@ -38,13 +40,14 @@ static int writer_main(int argc, char** argv)
     char const* domain = kv_str(argc, argv, "domain", NULL);
     char const* id = kv_str(argc, argv, "id", NULL);
     int channels = (int)kv_int(argc, argv, "channels", 2);
-    bool h48 = kv_int(argc, argv, "h48", 0) != 0;
+    int sync = (int)kv_int(argc, argv, "sync", 0); /* 0: default hints; else commit hint 48 and this sync hint */
     uint64_t dur = (uint64_t)(kv_dbl(argc, argv, "seconds", 1.0) * 1e9);
     uint64_t pace = (uint64_t)kv_int(argc, argv, "pace_ns", 0);
     uint64_t base = (uint64_t)kv_int(argc, argv, "base", 48000);
     char def[2048];
     audio_flowdef(def, sizeof def, id, channels);
-    char const* opts = h48 ? "{\"maxCommitBatchSizeHint\":48,\"maxSyncBatchSizeHint\":48}" : NULL;
+    char opts[128];
+    snprintf(opts, sizeof opts, "{\"maxCommitBatchSizeHint\":48,\"maxSyncBatchSizeHint\":%d}", sync);
 
     mxlInstance inst = mxlCreateInstance(domain, NULL);
     if (inst == NULL)
@@ -52,7 +55,7 @@ static int writer_main(int argc, char** argv)
     mxlFlowWriter wr;
     mxlFlowConfigInfo cfg;
     bool created;
-    check_mxl(mxlCreateFlowWriter(inst, def, opts, &wr, &cfg, &created), "mxlCreateFlowWriter");
+    check_mxl(mxlCreateFlowWriter(inst, def, sync ? opts : NULL, &wr, &cfg, &created), "mxlCreateFlowWriter");
     child_ready();
     if (child_wait_cmd() != 'g')
         return 1;
@@ -189,7 +192,7 @@ typedef struct audio_case
     char const* name;
     unsigned number;
     int channels;
-    bool h48;
+    int sync; /* 0: default hints (480/480); else {"maxCommitBatchSizeHint":48,"maxSyncBatchSizeHint":sync} */
     uint64_t pace_ns;
     int rbatch; /* samples per read */
 } audio_case;
@@ -208,7 +211,7 @@ static void run_audio_case(bench_opts const* o, audio_case const* ac, double sec
         snprintf(a_dom, sizeof a_dom, "domain=%s", o->domain);
         snprintf(a_id, sizeof a_id, "id=%s", id);
         snprintf(a_ch, sizeof a_ch, "channels=%d", ac->channels);
-        snprintf(a_h, sizeof a_h, "h48=%d", ac->h48 ? 1 : 0);
+        snprintf(a_h, sizeof a_h, "sync=%d", ac->sync);
         snprintf(a_sec, sizeof a_sec, "seconds=%g", seconds);
         snprintf(a_pace, sizeof a_pace, "pace_ns=%llu", (unsigned long long)ac->pace_ns);
         snprintf(path, sizeof path, "%s/lat.%s.%d", o->dir, ac->name, rep);
@@ -256,13 +259,14 @@ int main(int argc, char** argv)
     bench_opts o;
     opts_parse(&o, argc, argv);
     audio_case cases[] = {
-        {"audio_2ch_h48", 0xa2, 2, true, 0, 48},
-        {"audio_64ch_h48", 0xa64, 64, true, 0, 48},
-        {"audio_2ch_default", 0xa2d, 2, false, 0, 48},
-        {"audio_64ch_default", 0xa64d, 64, false, 0, 48},
-        {"audio_paced_2ch_h48", 0xa2f, 2, true, 1000000, 48},
-        {"audio_paced_2ch_default", 0xa2e, 2, false, 1000000, 48},
-        {"audio_paced_2ch_default_r480", 0xa2c, 2, false, 1000000, 480},
+        {"audio_2ch_h48", 0xa2, 2, 48, 0, 48},
+        {"audio_64ch_h48", 0xa64, 64, 48, 0, 48},
+        {"audio_2ch_default", 0xa2d, 2, 0, 0, 48},
+        {"audio_64ch_default", 0xa64d, 64, 0, 0, 48},
+        {"audio_paced_2ch_h48", 0xa2f, 2, 48, 1000000, 48},
+        {"audio_paced_2ch_default", 0xa2e, 2, 0, 1000000, 48},
+        {"audio_paced_2ch_default_r480", 0xa2c, 2, 0, 1000000, 480},
+        {"audio_paced_2ch_c48s480_r480", 0xa2b, 2, 480, 1000000, 480},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_audio_case(&o, &cases[i], cases[i].pace_ns ? (o.quick ? 0.3 : 2.0) : (o.quick ? 0.2 : 2.0));

@@ -14,8 +14,8 @@ set yrange [0:1]
 set ytics 0.1
 set grid xtics mxtics ytics
 set key left top box opaque
-cases = "futex_paced futex_pingpong signal_paced_r1 signal_paced_r4 signal_paced_r16 signal_tiny video_1080p video_2160p audio_paced_2ch_h48 audio_paced_2ch_default_r480 audio_paced_2ch_default"
-titles = '"raw futex, paced 1 ms (limit)" "raw futex, ping-pong" "tiny grains, 1 reader, 1 kHz" "tiny grains, 4 readers, 1 kHz" "tiny grains, 16 readers, 1 kHz" "tiny grains, unthrottled" "1080p v210, unthrottled" "2160p v210, unthrottled" "audio 48-sample batches, hints 48" "audio, 480-sample reads, default hints" "audio, 48-sample reads, default hints"'
+cases = "futex_paced futex_pingpong signal_paced_r1 signal_paced_r4 signal_paced_r16 signal_tiny video_1080p video_2160p audio_paced_2ch_h48 audio_paced_2ch_c48s480_r480 audio_paced_2ch_default_r480 audio_paced_2ch_default"
+titles = '"raw futex, paced 1 ms (limit)" "raw futex, ping-pong" "tiny grains, 1 reader, 1 kHz" "tiny grains, 4 readers, 1 kHz" "tiny grains, 16 readers, 1 kHz" "tiny grains, unthrottled" "1080p v210, unthrottled" "2160p v210, unthrottled" "audio 48-sample batches, hints 48" "audio, 480-sample reads, hints 48/480" "audio, 480-sample reads, default hints" "audio, 48-sample reads, default hints"'
 exists_file(f) = system("test -s '".f."' && echo 1 || echo 0") + 0
 present = ""
 ptitles = ""
