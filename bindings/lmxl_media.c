@@ -500,6 +500,96 @@ static int l_db_to_amplitude(lua_State* L)
     return 1;
 }
 
+/* media.tone_analyze(view, first_index, word, tone [, opts]) -> stats: one channel's samples, contiguous in view
+ * (position i = absolute sample first_index + i), compared with the tone (tone table as for tone_fill) at their
+ * content index first_index + i + shift. opts: {beep=, shift=0, from=0, to=count, loud=0 (off), guard=0,
+ * tol=1e-6}. Samples in expected beep windows or within guard of a sample louder than loud are excluded. stats:
+ * n, used, excluded_expected, excluded_loud, max_err, worst, mismatches, first_mismatch, sxs, sxc, sss, scc, ssc,
+ * sxx (least-squares sums against sin/cos of the tone phase), zc, zc_first, zc_last (upward zero crossings,
+ * interpolated positions), zc_periods, zc_span (frequency = zc_periods / zc_span * rate), peak, first_loud; positions are 0-based (-1 = none). */
+static int l_tone_analyze(lua_State* L)
+{
+    lmxl_view* v = lmxl_checkview(L, 1);
+    uint64_t first = check_u64(L, 2);
+    lua_Integer word = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, word == 4 || word == 8, 3, "word size must be 4 or 8");
+    mxm_tone tone = check_tone(L, 4);
+    size_t count = v->len / (size_t)word;
+    uint8_t const* data = lmxl_view_range(L, 1, 0, count * (size_t)word, 0);
+    mxm_beep beep;
+    int has_beep = 0;
+    int64_t shift = 0;
+    lua_Integer from = 0, to = (lua_Integer)count, guard = 0;
+    double loud = 0.0, tol = 1e-6;
+    if (lua_istable(L, 5)) {
+        lua_getfield(L, 5, "beep");
+        if (!lua_isnil(L, -1)) {
+            beep = check_beep(L, lua_gettop(L));
+            has_beep = 1;
+        }
+        lua_pop(L, 1);
+        shift = field_int(L, 5, "shift", 0);
+        from = field_int(L, 5, "from", 0);
+        to = field_int(L, 5, "to", (lua_Integer)count);
+        guard = field_int(L, 5, "guard", 0);
+        loud = field_num(L, 5, "loud", 0.0);
+        tol = field_num(L, 5, "tol", 1e-6);
+    }
+    luaL_argcheck(L, from >= 0 && from <= to && to <= (lua_Integer)count, 5, "bad from/to");
+    luaL_argcheck(L, guard >= 0 && guard <= 1000000, 5, "bad guard");
+    mxm_tone_stats st;
+    if (mxm_tone_analyze(data, count, (uint32_t)word, first, shift, (size_t)from, (size_t)to, &tone,
+                         has_beep ? &beep : NULL, loud, (uint32_t)guard, tol, &st) != 0)
+        return luaL_error(L, "tone_analyze: out of memory");
+    lua_createtable(L, 0, 20);
+#define SETI(k, x) (lua_pushinteger(L, (lua_Integer)(x)), lua_setfield(L, -2, k))
+#define SETN(k, x) (lua_pushnumber(L, (x)), lua_setfield(L, -2, k))
+    SETI("n", st.n);
+    SETI("used", st.used);
+    SETI("excluded_expected", st.excluded_expected);
+    SETI("excluded_loud", st.excluded_loud);
+    SETN("max_err", st.max_err);
+    SETI("worst", st.worst);
+    SETI("mismatches", st.mismatches);
+    SETI("first_mismatch", st.first_mismatch);
+    SETN("sxs", st.sxs);
+    SETN("sxc", st.sxc);
+    SETN("sss", st.sss);
+    SETN("scc", st.scc);
+    SETN("ssc", st.ssc);
+    SETN("sxx", st.sxx);
+    SETI("zc", st.zc);
+    SETN("zc_first", st.zc_first);
+    SETN("zc_last", st.zc_last);
+    SETI("zc_periods", st.zc_periods);
+    SETN("zc_span", st.zc_span);
+    SETN("peak", st.peak);
+    SETI("first_loud", st.first_loud);
+#undef SETI
+#undef SETN
+    return 1;
+}
+
+/* media.png_read(path) -> width, height, rgb (string of height rows x width x 3 bytes) | nil, msg: any PNG read
+ * back as 8-bit RGB through libpng. */
+static int l_png_read(lua_State* L)
+{
+    char const* path = luaL_checkstring(L, 1);
+    uint8_t* rgb = NULL;
+    uint32_t w = 0, h = 0;
+    char err[256];
+    if (mxm_png_read_rgb(path, &rgb, &w, &h, err, sizeof err) != 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: %s", path, err);
+        return 2;
+    }
+    lua_pushinteger(L, w);
+    lua_pushinteger(L, h);
+    lua_pushlstring(L, (char const*)rgb, (size_t)w * h * 3u);
+    free(rgb);
+    return 3;
+}
+
 /* ---- ANC ----------------------------------------------------------------------------------------------------- */
 
 static void push_packet_table(lua_State* L, uint8_t did, uint8_t sdid, uint8_t const* udw, size_t n, uint16_t line)
@@ -901,6 +991,8 @@ int lmxl_open_media(lua_State* L)
         {"atc_decode", l_atc_decode},
         {"v210_to_rgb", l_v210_to_rgb},
         {"png_write", l_png_write},
+        {"png_read", l_png_read},
+        {"tone_analyze", l_tone_analyze},
         {"uuid4", l_uuid4},
         {"uuid5", l_uuid5},
         {"renderer", l_renderer},

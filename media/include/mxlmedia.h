@@ -324,6 +324,41 @@ int mxm_png_write_rgb(char const* path, uint8_t const* rgb, uint32_t width, uint
                       size_t errlen);
 
 /* ---------------------------------------------------------------------------------------------------------------
+ * Verification (analyze.c): received audio against the test tone, PNG read-back. */
+
+typedef struct mxm_tone_stats
+{
+    uint64_t n;                 /* samples in the analysed region */
+    uint64_t used;              /* tone samples compared (not excluded) */
+    uint64_t excluded_expected; /* inside a beep window of the content index (s + shift) */
+    uint64_t excluded_loud;     /* within `guard` samples of a sample louder than `loud` (an observed beep) */
+    double max_err;             /* largest |x - expected tone| over the compared samples */
+    int64_t worst;              /* its position (0-based in the buffer), -1 if none */
+    uint64_t mismatches;        /* compared samples with |x - expected| > tol */
+    int64_t first_mismatch;     /* position of the first, -1 if none */
+    double sxs, sxc, sss, scc, ssc, sxx; /* least-squares sums: x ~ a sin(theta) + b cos(theta), theta = tone phase */
+    uint64_t zc;                /* upward zero crossings between consecutive compared samples */
+    double zc_first, zc_last;   /* their interpolated positions (first and last) */
+    uint64_t zc_periods;        /* whole tone periods between crossings within runs of consecutive compared samples */
+    double zc_span;             /* and the samples they span: frequency = zc_periods / zc_span * rate */
+    double peak;                /* max |x| over the region */
+    int64_t first_loud;         /* first position in the region louder than `loud`, -1 if none */
+} mxm_tone_stats;
+
+/* Analyse samples [from, to) of one channel held contiguously in data (count samples, word 4 = float32 or 8 =
+ * float64; position i is absolute sample first_index + i, and carries the content of sample first_index + i +
+ * shift). Samples inside an expected beep window (beep may be NULL) or within guard positions of a sample louder
+ * than loud (0 = off; the whole buffer is searched, so context outside [from, to) counts) are excluded; the rest
+ * are compared with the tone at their content index. Returns 0, or -1 on bad arguments or out of memory. */
+int mxm_tone_analyze(uint8_t const* data, size_t count, uint32_t word, uint64_t first_index, int64_t shift,
+                     size_t from, size_t to, mxm_tone const* tone, mxm_beep const* beep, double loud, uint32_t guard,
+                     double tol, mxm_tone_stats* out);
+
+/* Read a PNG file (any colour type / depth, converted to 8-bit RGB). On success *rgb is malloc'd (free it), w*h*3
+ * bytes. Returns 0, or -1 with a message in err (nullable). */
+int mxm_png_read_rgb(char const* path, uint8_t** rgb, uint32_t* width, uint32_t* height, char* err, size_t errlen);
+
+/* ---------------------------------------------------------------------------------------------------------------
  * UUIDs (uuid.c, through libuuid): lower-case canonical text, 37 bytes with the NUL. */
 
 void mxm_uuid4(char out[37]);
