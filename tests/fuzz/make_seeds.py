@@ -92,8 +92,8 @@ def data_header(fmt, rate, union, head=0):
     return bytes(h)
 
 
-def flow_seed(dlen, nfiles, flags, glen, chlen, hdr, ghdr, ops):
-    ctl = struct.pack("<HBBIII", dlen, nfiles, flags, glen, chlen, 0)
+def flow_seed(dlen, nfiles, flags, glen, chlen, hdr, ghdr, ops, spare=0):
+    ctl = struct.pack("<HBBIII", dlen, nfiles, flags, glen, chlen, spare)
     state = struct.pack("<QI", 0, 0) + bytes(4)
     return ctl + hdr + state + ghdr + ops
 
@@ -119,7 +119,7 @@ put("fuzz_flow_open", "video-grain-short", flow_seed(2064, 4, 0x41, 8192 + 1023,
 put("fuzz_flow_open", "video-missing-grains", flow_seed(2064, 2, 0x41, 8192 + 1024, 0, vh, vg, reads))
 put("fuzz_flow_open", "video-no-grains-dir", flow_seed(2064, 4, 0x43, 8192 + 1024, 0, vh, vg, reads))
 put("fuzz_flow_open", "video-huge-count", flow_seed(2064, 4, 0x41, 8192 + 1024, 0,
-                                                    data_header(1, (50, 1), struct.pack("<IIIII", 128, 0, 0, 0, 999999)), vg, reads))
+                                                    data_header(1, (50, 1), struct.pack("<IIIII", 128, 0, 0, 0, 999999)), vg, reads, spare=1))
 put("fuzz_flow_open", "video-lying-grainsize", flow_seed(2064, 4, 0x41, 8192 + 1024, 0, vh, ghdr(1 << 30, 8), reads))
 put("fuzz_flow_open", "video-version2", flow_seed(2064, 4, 0x41, 8192 + 1024, 0, b"\x02" + vh[1:], vg, reads))
 put("fuzz_flow_open", "video-format9", flow_seed(2064, 4, 0x41, 8192 + 1024, 0, vh[:24] + b"\x09" + vh[25:], vg, reads))
