@@ -65,6 +65,16 @@ MXL_EXPORT mxlStatus mxlFlowReaderGrainIntact(mxlFlowReader reader, uint64_t ind
  * user-data area). MXL_ERR_NOT_FOUND if the slot holds another index or its writer did not stamp it. */
 MXL_EXPORT mxlStatus mxlFlowReaderGetGrainCommitTime(mxlFlowReader reader, uint64_t index, uint64_t* taiNs);
 
+/** Copy the complete grain `index` into `dst` (at least grainSize bytes), non-blocking, without ever touching the
+ * shared mapping directly: every byte goes through the kernel (process_vm_readv), so a grain or data file that
+ * another process truncated after this reader mapped it gives MXL_ERR_FLOW_INVALID instead of SIGBUS. On OK the
+ * copy is complete and the writer did not reopen the slot while it was copied (the read-then-verify check is built
+ * in); `grain` receives the slot header. Otherwise TOO_EARLY (not written, or partial), TOO_LATE (left the ring or
+ * overwritten during the copy), FLOW_INVALID (deleted, recreated or truncated), INVALID_ARG (dst too small).
+ * Costs one extra copy; zero-copy readers that cannot rule out hostile peers use it. */
+MXL_EXPORT mxlStatus mxlFlowReaderCopyGrain(mxlFlowReader reader, uint64_t index, mxlGrainInfo* grain, void* dst,
+                                           size_t dstSize);
+
 /* ---- introspection ------------------------------------------------------------------------------------------ */
 
 /** Copy of the flow header seen by a writer. */
