@@ -118,59 +118,74 @@ static int pingpong_main(int argc, char** argv, int me)
     return 0;
 }
 
-/* paced = false: ping-pong, each side waits gap_ns before answering; paced = true: one-way on a gap_ns grid. */
-static void run_pingpong(bench_opts const* o, char const* name, bool paced, uint64_t gap_ns, uint32_t n)
+/* paced = false: ping-pong, each side waits gap_ns before answering (receivers must be 1);
+ * paced = true: one sender on a gap_ns grid, `receivers` processes waiting on the same word (the raw-futex limit
+ * of a writer with that many readers). */
+static void run_pingpong(bench_opts const* o, char const* name, bool paced, uint64_t gap_ns, uint32_t n,
+                         int receivers)
 {
     if (!want_case(o, name))
         return;
     bench_case c;
     case_init(&c, name);
     u64vec pooled = {0};
+    int np = 1 + receivers;
     for (int rep = 0; rep < o->reps; rep++) {
-        char file[4200], a_file[4300], a_gap[40], a_n[40], s0[4300], s1[4300], p0[4200], p1[4200];
+        char file[4200], a_file[4300], a_gap[40], a_n[40];
         snprintf(file, sizeof file, "%s/futex.%s.%d", o->dir, name, rep);
         int fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0 || posix_fallocate(fd, 0, 4096) != 0)
             die("cannot create %s", file);
         close(fd);
-        snprintf(p0, sizeof p0, "%s/lat.%s.%d.0", o->dir, name, rep);
-        snprintf(p1, sizeof p1, "%s/lat.%s.%d.1", o->dir, name, rep);
         snprintf(a_file, sizeof a_file, "file=%s", file);
         snprintf(a_gap, sizeof a_gap, "gap_ns=%llu", (unsigned long long)gap_ns);
         snprintf(a_n, sizeof a_n, "n=%u", n);
-        snprintf(s0, sizeof s0, "samples=%s", p0);
-        snprintf(s1, sizeof s1, "samples=%s", p1);
-        char c0[32], c1[32];
         char const* mode = paced ? "paced=1" : "paced=0";
-        char const* a0[] = {a_file, a_gap, a_n, s0, mode, cpu_arg(o, c0, 0), NULL};
-        char const* a1[] = {a_file, a_gap, a_n, s1, mode, cpu_arg(o, c1, 1), NULL};
-        child ping, pong;
-        child_spawn(&ping, "ping", a0);
-        child_spawn(&pong, "pong", a1);
-        child_wait_ready(&ping);
-        child_wait_ready(&pong);
-        child_send(&pong, 'g');
-        child_send(&ping, 'g');
+        child* ch = calloc((size_t)np, sizeof *ch);
+        char(*path)[4200] = calloc((size_t)np, sizeof *path);
+        for (int k = 0; k < np; k++) {
+            char a_s[4300], cpu[32];
+            snprintf(path[k], sizeof path[k], "%s/lat.%s.%d.%d", o->dir, name, rep, k);
+            snprintf(a_s, sizeof a_s, "samples=%s", path[k]);
+            char const* args[] = {a_file, a_gap, a_n, a_s, mode, cpu_arg(o, cpu, k), NULL};
+            child_spawn(&ch[k], k == 0 ? "ping" : "pong", args);
+        }
+        for (int k = 0; k < np; k++)
+            child_wait_ready(&ch[k]);
+        for (int k = np - 1; k >= 0; k--)
+            child_send(&ch[k], 'g');
         bench_case tmp;
         case_init(&tmp, "x");
-        child_collect(&ping, case_add_cb, &tmp);
-        child_collect(&pong, case_add_cb, &tmp);
-        child_reap(&ping);
-        child_reap(&pong);
+        for (int k = 0; k < np; k++)
+            child_collect(&ch[k], case_add_cb, &tmp);
+        for (int k = 0; k < np; k++)
+            child_reap(&ch[k]);
         double sum = 0;
         for (int k = 0; k < tmp.m[0].n; k++)
             sum += tmp.m[0].v[k];
         case_add(&c, tmp.m[0].name, tmp.m[0].unit, sum / tmp.m[0].n);
         u64vec all = {0};
-        vec_load(&all, p0);
-        vec_load(&all, p1);
-        unlink(p0);
-        unlink(p1);
+        uint64_t worst_p50 = 0;
+        for (int k = 0; k < np; k++) {
+            u64vec one = {0};
+            vec_load(&one, path[k]);
+            unlink(path[k]);
+            for (size_t i = 0; i < one.n; i++)
+                vec_push(&all, one.v[i]);
+            vec_sort(&one);
+            if (one.n && pct_sorted(one.v, one.n, 0.5) > worst_p50)
+                worst_p50 = pct_sorted(one.v, one.n, 0.5);
+            free(one.v);
+        }
         unlink(file);
         for (size_t i = 0; i < all.n; i++)
             vec_push(&pooled, all.v[i]);
         case_add_latency(&c, "one-way latency", &all);
+        if (receivers > 1)
+            case_add(&c, "slowest receiver's p50", "us", (double)worst_p50 / 1000.0);
         free(all.v);
+        free(ch);
+        free(path);
     }
     case_emit(&c, o);
     vec_sort(&pooled);
@@ -472,8 +487,12 @@ int main(int argc, char** argv)
     opts_parse(&o, argc, argv);
     run_futex_wake(&o);
     run_page_touch(&o);
-    run_pingpong(&o, "futex_paced", true, 1000000, o.quick ? 200 : 2000);
-    run_pingpong(&o, "futex_pingpong", false, 0, o.quick ? 2000 : 20000);
+    run_pingpong(&o, "futex_paced", true, 1000000, o.quick ? 200 : 2000, 1);
+    run_pingpong(&o, "futex_pingpong", false, 0, o.quick ? 2000 : 20000, 1);
+    if (!o.quick) { /* the limits of the many-reader signalling runs */
+        run_pingpong(&o, "futex_paced_r4", true, 1000000, 2000, 4);
+        run_pingpong(&o, "futex_paced_r16", true, 1000000, 2000, 16);
+    }
     run_mem(&o, "mem_1080p", FRAME_1080P, 5);   /* the 1080p29.97 ring: 5 grains */
     run_mem(&o, "mem_2160p", FRAME_2160P, 10); /* the 2160p50 ring: 10 grains */
     run_stream(&o, "unix_socket_1080p", "socket", o.quick ? 0.2 : 2.0);
