@@ -325,7 +325,21 @@ function R:run()
   local o = self.o
   local rate = self.rate
   local nsteps = o.steps or math.max(1, math.floor((o.duration or 5) * rate.numerator / rate.denominator + 0.5))
+  -- Start on data written after the rig began to look: wait (a little) for flows never written yet, and begin
+  -- audio windows at or after the head seen now — a ring cannot tell samples never written from old ones.
+  local wait_until = mxl.now() + self.timeout + math.floor((o.wait or 0) * 1e9)
+  for _, m in ipairs(self.members) do
+    while m.reader:runtime_info() == 0 and mxl.now() < wait_until do
+      if not mxl.sleep(5000000) then break end
+    end
+  end
   local first = mxl.current_index(rate) + 1 + (o.start_offset or 0)
+  for _, m in ipairs(self.members) do
+    if not m.discrete then
+      local head = m.reader:runtime_info()
+      while mxl.timestamp_to_index(m.rate, mxl.index_to_timestamp(rate, first - 1)) < head do first = first + 1 end
+    end
+  end
   self.first, self.nsteps = first, nsteps
   local latency, spread = {}, {}
   local started = mxl.now()
