@@ -25,6 +25,9 @@ if opts.help then
   os.exit(0)
 end
 
+if opts.rate and not tools.rate(opts.rate) and not opts.rate:match("^[%a_][%w_]*$") then
+  tools.die(TOOL, "bad --rate " .. opts.rate .. " (n/d, n, or a flow name)")
+end
 local domain, ids = tools.target(TOOL, opts, positional)
 opts.domain = domain
 if #ids == 0 and not opts.group then tools.die(TOOL, "no flows: give -f ID, --group NAME or an mxl:// URI with ids") end

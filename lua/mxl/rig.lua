@@ -187,7 +187,8 @@ function R:open()
     end
     rate = rate or { numerator = 100, denominator = 1 }
   end
-  self.rate = tools.rate(rate) or setup_error("bad step rate " .. tostring(rate))
+  self.rate = tools.rate(rate) or setup_error(("bad step rate '%s' (not a rate nor a declared flow)"):format(
+    type(rate) == "table" and tools.json(rate) or tostring(rate)))
   self.period_ns = 1000000000 * self.rate.denominator // self.rate.numerator
   self.timeout = o.timeout or math.max(200000000, 4 * self.period_ns)
   self.group = inst:sync_group()
@@ -706,8 +707,9 @@ function R:apply(opts)
   if opts.max_latency_ms then self.thresholds.latency_ms = opts.max_latency_ms end
   if opts.max_skew_ms then self.thresholds.skew_ms = opts.max_skew_ms end
   if opts.max_spread_ms then self.thresholds.spread_ms = opts.max_spread_ms end
-  if opts.rate and not (self.o.flows and self.o.flows[opts.rate]) and not tools.rate(opts.rate) then
-    tools.die(self.tool, "bad --rate " .. opts.rate)
+  if opts.rate and not (self.o.flows and self.o.flows[opts.rate]) and not tools.rate(opts.rate)
+    and not opts.rate:match("^[%a_][%w_]*$") then
+    tools.die(self.tool, "bad --rate " .. opts.rate .. " (n/d, n, or a flow name)")
   end
   self.json = opts.json
   self.histograms = not opts.no_histograms
