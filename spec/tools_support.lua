@@ -13,10 +13,15 @@ end
 
 -- Same, stdout only, decoded as JSON (jansson: integers stay exact). Returns rc, table (or nil), raw text.
 function S.tool_json(name, args)
-  local rc, out = H.sh(("%s %s %s 2>/dev/null"):format(H.q(H.mxlrun), H.q(H.root .. "/scripts/" .. name .. ".lua"),
-    args or ""))
+  local errfile = os.tmpname()
+  local rc, out = H.sh(("%s %s %s 2>%s"):format(H.q(H.mxlrun), H.q(H.root .. "/scripts/" .. name .. ".lua"),
+    args or "", H.q(errfile)))
+  local f = io.open(errfile)
+  local err = f and f:read("a") or ""
+  if f then f:close() end
+  os.remove(errfile)
   local t = mxl.json_decode(out)
-  return rc, t, out
+  return rc, t, (err ~= "" and (err .. "\n") or "") .. out
 end
 
 local function readnum(path)
