@@ -10,7 +10,8 @@
  * Input layout (little-endian):
  *   0   u16 data file size (mod 4200)          2  u8 grain files to create (mod 9)      3  u8 flags
  *   4   u32 grain file size (mod 8192+16385)   8  u32 channels file size (mod 65537)
- *   12  u32 spare: bit 0 keeps the header's grainCount as is (else it is taken mod 17, for speed)
+ *   12  u32 spare: bit 0 keeps the header's grainCount as is (else it is taken mod 17, for speed); bit 1: after
+ *       the reads, truncate a mapped file and use only mxlFlowReaderCopyGrain (which must report, not fault)
  *   16  264 bytes: data file bytes 0..263 (header)    280  16 bytes: data file bytes 2048..2063 (state)
  *   296 32 bytes: grain header bytes 0..31 (every grain file; flag 0x40 makes `index` the slot number)
  *   328 ops, 17 bytes each: u8 kind, u64 a, u64 b
@@ -216,6 +217,8 @@ static void hostile_write(int fd, uint64_t off, uint64_t value, size_t limit)
         abort();
 }
 
+static void guarded_copy(mxlFlowReader r, uint64_t index, uint64_t b);
+
 static void reader_ops(mxlFlowReader r, ctl_t const* c, uint8_t const* ops, size_t n)
 {
     mxlFlowInfo info;
@@ -284,9 +287,45 @@ static void reader_ops(mxlFlowReader r, ctl_t const* c, uint8_t const* ops, size
             if (st == MXL_STATUS_OK)
                 read_bytes(payload, gi.grainSize);
             mxlFlowReaderGrainIntact(r, a);
+            guarded_copy(r, a, b);
             break;
         }
     }
+}
+
+/* mxlFlowReaderCopyGrain into an exactly sized buffer (b picks one byte short or exact). */
+static void guarded_copy(mxlFlowReader r, uint64_t index, uint64_t b)
+{
+    size_t size = r->flow.grain_size ? r->flow.grain_size : 1;
+    size_t give = (b & 1) && size > 1 ? size - 1 : size;
+    uint8_t* buf = malloc(give);
+    mxlGrainInfo gi;
+    mxlStatus st = mxlFlowReaderCopyGrain(r, index, &gi, buf, give);
+    if (st == MXL_STATUS_OK)
+        FUZZ_ASSERT(give >= gi.grainSize && gi.index == index, "copy of %u bytes into %zu", gi.grainSize, give);
+    else
+        FUZZ_ASSERT(mxlGetLastErrorMessage()[0], "no message");
+    free(buf);
+}
+
+/* After the other reads: another process truncates a file the reader mapped. Only the guarded copy may touch the
+ * flow from here on (zero-copy access would raise SIGBUS, the documented limit). */
+static void truncate_then_copy(mxlFlowReader r, ctl_t const* c, uint8_t const* ops, size_t n)
+{
+    uint64_t a = 0, b = 0;
+    if (n >= 17) {
+        memcpy(&a, ops + 1, 8);
+        memcpy(&b, ops + 9, 8);
+    }
+    size_t glen = c->grain_len % (MAX_GRAIN_FILE + 1);
+    int fd = (a & 1) ? data_fd : grain_fds[(a >> 1) % MAX_GRAIN_FILES];
+    size_t len = (a & 1) ? c->data_len % 4200u : glen;
+    if (fd < 0 || len == 0)
+        return;
+    if (ftruncate(fd, (off_t)(b % len)) != 0)
+        abort();
+    for (uint64_t i = 0; i < 4; i++)
+        guarded_copy(r, (a >> 8) + i, b >> 1);
 }
 
 static void writer_ops(mxlFlowWriter w, uint8_t const* ops, size_t n)
@@ -340,6 +379,8 @@ int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size)
     mxlStatus st = mxlCreateFlowReader(inst, FLOW_ID, NULL, &r);
     if (st == MXL_STATUS_OK) {
         reader_ops(r, &c, ops, nops);
+        if (c.spare & 2)
+            truncate_then_copy(r, &c, ops, nops);
         FUZZ_ASSERT(mxlReleaseFlowReader(inst, r) == MXL_STATUS_OK, "release");
     } else {
         FUZZ_ASSERT(st == MXL_ERR_FLOW_NOT_FOUND || st == MXL_ERR_UNKNOWN || st == MXL_ERR_PERMISSION_DENIED,

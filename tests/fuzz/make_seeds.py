@@ -114,6 +114,10 @@ put("fuzz_flow_open", "video-ok", flow_seed(2064, 4, 0xC1, 8192 + 1024, 0, vh, v
 put("fuzz_flow_open", "video-writer", flow_seed(2064, 4, 0xC5, 8192 + 1024, 0, vh, vg, reads + op(0, 9, 8)))
 put("fuzz_flow_open", "video-hostile", flow_seed(2064, 4, 0x41, 8192 + 1024, 0, vh, vg,
                                                  op(5, 20 << 8, 0xFFFFFFFF) + op(4, 200, 2**64 - 1) + reads))
+put("fuzz_flow_open", "video-truncated-after-open", flow_seed(2064, 4, 0xC1, 8192 + 1024, 0, vh, vg,
+                                                              op(7, (3 << 8) | (3 << 1), 8192 * 2) + reads, spare=2))
+put("fuzz_flow_open", "data-truncated-after-open", flow_seed(2064, 4, 0xC1, 8192 + 1024, 0, vh, vg,
+                                                             op(7, (2 << 8) | 1, 0) + reads, spare=2))
 put("fuzz_flow_open", "video-short-data", flow_seed(2063, 4, 0x41, 8192 + 1024, 0, vh, vg, reads))
 put("fuzz_flow_open", "video-grain-short", flow_seed(2064, 4, 0x41, 8192 + 1023, 0, vh, vg, reads))
 put("fuzz_flow_open", "video-missing-grains", flow_seed(2064, 2, 0x41, 8192 + 1024, 0, vh, vg, reads))
