@@ -168,7 +168,7 @@ end
 -- ---- counter ------------------------------------------------------------------------------------------------------
 
 local C = { grains = 0, dropped = 0, repeated = 0, out_of_order = 0, jumps = 0, offsets = {}, undecoded = 0,
-            unverified = 0 }
+            unverified = 0, content = {} } -- content[video index] = decoded content index, for the ANC check
 r:check{
   name = "counter",
   step = function(step, fail)
@@ -198,6 +198,8 @@ r:check{
     C.grains = C.grains + 1
     local off = signed32(c - m.index)
     m.content = m.index + off
+    C.content[m.index] = m.content
+    C.content[m.index - 64] = nil
     if off ~= 0 then
       C.offsets[off] = (C.offsets[off] or 0) + 1
       fail("grain %d carries counter %d: the content of grain %d (offset %+d)", m.index, c, m.content, off)
@@ -316,11 +318,26 @@ r:check{
 -- ---- ANC ------------------------------------------------------------------------------------------------------------
 
 local N = { grains = 0, packets = 0, parity = 0, checksum = 0, atc = 0, cc = 0, jumps = 0, first = nil, last = nil,
-            unverified = 0 }
+            unverified = 0, pending = {}, agreed = 0 }
 local atc_fps = whole and (whole > 30 and whole // 2 or whole)
 r:check{
   name = "anc",
   step = function(step, fail)
+    local keep = {}
+    for _, q in ipairs(N.pending) do
+      local content = C.content[q.video]
+      if content then
+        local vframe = V.fields and content // 2 or content
+        if (vframe & 0xffffffff) ~= q.user then
+          fail("ANC grain %d: timecode frame %d disagrees with the video counter (frame %d of grain %d)", q.index,
+            q.user, vframe & 0xffffffff, q.video)
+        end
+        N.agreed = N.agreed + 1
+      elseif step.video and step.video.index < q.video + 4 then
+        keep[#keep + 1] = q
+      end
+    end
+    N.pending = keep
     local m = step.data
     if not m or not m.view or not m.new then return end
     local p = media.anc_parse(m.view)
@@ -379,13 +396,11 @@ r:check{
     N.prev_index, N.prev_user, N.prev_label = m.index, f.user, label
     N.first = N.first or label
     N.last = label
-    -- agreement with the video frame counter at the same time
-    local vm = step.video
-    if vm and vm.content then
-      local vframe = V.fields and vm.content // 2 or vm.content
-      if (vframe & 0xffffffff) ~= f.user then
-        fail("ANC grain %d: timecode frame %d disagrees with the video counter (frame %d)", m.index, f.user, vframe)
-      end
+    -- agreement with the video frame counter of the grain at this ANC grain's time (for interlaced video its first
+    -- field, which may come a step later: checked then)
+    if step.video then
+      N.pending[#N.pending + 1] = { index = m.index, user = f.user,
+                                    video = mxl.timestamp_to_index(vrate, mxl.index_to_timestamp(D.rate, m.index)) }
     end
     if cc then
       N.cc = N.cc + 1
@@ -402,9 +417,10 @@ r:check{
   finish = function()
     return { grains = N.grains, packets = N.packets, parity_errors = N.parity, checksum_errors = N.checksum,
              timecodes = N.atc, captions = N.cc, discontinuities = N.jumps, first = N.first or mxl.null,
-             last = N.last or mxl.null, unverified = N.unverified },
-      chosen.data and { ("%d grains, %d packets (%d parity, %d checksum errors), timecode %s .. %s, %d discontinuities")
-        :format(N.grains, N.packets, N.parity, N.checksum, N.first or "-", N.last or "-", N.jumps) } or { "no data flow" }
+             last = N.last or mxl.null, unverified = N.unverified, agreed_with_counter = N.agreed },
+      chosen.data and { ("%d grains, %d packets (%d parity, %d checksum errors), timecode %s .. %s, %d discontinuities, "
+        .. "%d agree with the video counter"):format(N.grains, N.packets, N.parity, N.checksum, N.first or "-",
+          N.last or "-", N.jumps, N.agreed) } or { "no data flow" }
   end,
 }
 
