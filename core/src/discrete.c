@@ -195,15 +195,18 @@ static mxlStatus grain_rule(void* ctx)
 
 /* §9 read activity: atime = now, mtime untouched; the writer's inotify watch turns it into lastReadTime.
  *
- * The touch is kept off the path from the writer's wake to the return of a blocking read: besides the syscall it
- * queues an inotify event that wakes the writer's watcher thread, and waking a thread that sleeps on another CPU
- * costs about 10 us in a VM (docs/performance.md). So a read that comes less than TOUCH_DEFER_NS after the
- * previous touch is only marked pending, and touched at the start of the reader's next get if that comes within
- * TOUCH_DEFER_NS (else dropped); any other read is touched at once. A streaming reader still touches once per
- * read, one read interval late; a lone read touches at once; lastReadTime never lags the last read by more than
- * TOUCH_DEFER_NS. r->last_touch (CLOCK_MONOTONIC_COARSE ns; unused by discrete readers before) is the time of the
- * last touch (or of a dropped pending read), or with bit 0 set the time of the read whose touch is pending. */
-#define TOUCH_DEFER_NS 100000000ull
+ * A touch costs a syscall plus an inotify event that wakes the writer's watcher thread; waking a thread that sleeps
+ * on another CPU costs about 10 us in a VM (docs/performance.md). So touches are kept off the path from the
+ * writer's wake to the return of a blocking read, and a reader touches at most every TOUCH_MIN_NS, as continuous
+ * readers do: a read that comes less than TOUCH_IDLE_NS after the last touch is only marked pending, and the
+ * pending touch is made at the start of the reader's next get once TOUCH_MIN_NS have passed since the last touch
+ * (dropped if TOUCH_DROP_NS have passed: that read is long over). A read after a pause touches at once. So
+ * lastReadTime follows a streaming reader within about TOUCH_MIN_NS plus one read interval.
+ * r->last_touch (CLOCK_MONOTONIC_COARSE ns; discrete and continuous readers) is the time of the last touch, bit 0
+ * set while a read since then is pending. */
+#define TOUCH_MIN_NS 10000000ull
+#define TOUCH_IDLE_NS 100000000ull
+#define TOUCH_DROP_NS 200000000ull
 #define TOUCH_PENDING 1ull
 
 static uint64_t coarse_now_ns(void)
@@ -226,22 +229,23 @@ static void touch_access(mxlFlowReader r)
     if (r->accessfd < 0)
         return;
     uint64_t now = coarse_now_ns();
-    if (!(r->last_touch & TOUCH_PENDING) && now - r->last_touch >= TOUCH_DEFER_NS)
+    if (now - (r->last_touch & ~TOUCH_PENDING) >= TOUCH_IDLE_NS)
         touch_access_now(r, now);
     else
-        r->last_touch = now | TOUCH_PENDING;
+        r->last_touch |= TOUCH_PENDING;
 }
 
-/* At the start of a get: touch for the previous read if it is pending and recent. */
+/* At the start of a get: the pending touch, if due. */
 static void touch_pending(mxlFlowReader r)
 {
     if (!(r->last_touch & TOUCH_PENDING))
         return;
     uint64_t now = coarse_now_ns();
-    if (now - (r->last_touch & ~TOUCH_PENDING) < TOUCH_DEFER_NS)
-        touch_access_now(r, now);
-    else
+    uint64_t age = now - (r->last_touch & ~TOUCH_PENDING);
+    if (age >= TOUCH_DROP_NS)
         r->last_touch &= ~TOUCH_PENDING;
+    else if (age >= TOUCH_MIN_NS)
+        touch_access_now(r, now);
 }
 
 static mxlStatus get_grain(mxlFlowReader reader, uint64_t index, uint16_t min_slices, bool blocking,
