@@ -77,7 +77,7 @@ struct mxlFlowReader_t
     struct mxlFlowReader_t* next;
     mxl_flow flow;
     int accessfd;        /* discrete: O_RDWR fd of `access`, -1 if it could not be opened */
-    uint64_t last_touch; /* continuous: CLOCK_MONOTONIC_COARSE ns of the last channels touch */
+    uint64_t last_touch; /* CLOCK_MONOTONIC_COARSE ns of the last access/channels touch (discrete and continuous) */
 };
 
 typedef struct mxl_member
