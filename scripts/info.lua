@@ -254,7 +254,8 @@ local function inspect_text(d)
   L[#L + 1] = ""
   row("Head index", ("%d"):format(h.head_index))
   row("Current index", ("%d"):format(d.current_index))
-  row("Latency", ("%d %s (%.3f ms)"):format(d.latency_grains, h.channel_count and "samples" or "grains", d.latency_ms))
+  row("Latency", ("%d %s%s (%.3f ms)"):format(d.latency_grains, h.channel_count and "sample" or "grain",
+    d.latency_grains == 1 and "" or "s", d.latency_ms))
   row("Last write time", ("%d (%s, %s)"):format(h.last_write_time, tools.tai_text(h.last_write_time),
     age(d.last_write_age_ms)))
   row("Last read time", ("%d (%s, %s)"):format(h.last_read_time, tools.tai_text(h.last_read_time),

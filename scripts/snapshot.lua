@@ -117,6 +117,11 @@ local function grab_video()
       end
     end
     if not view then fail(("cannot grab grain %d: %s"):format(index, tostring(msg))) end
+    -- copy it out of the ring first (a PNG encode can outlast the ring), then check the slot was not reused
+    local copy = mxl.buffer(#view)
+    copy:copy(view)
+    if not view:valid() then fail(("grain %d was overwritten while being copied"):format(index)) end
+    view = copy
   else
     -- the frame of grain `index` (or the latest frame whose two fields are complete)
     local f1
@@ -133,6 +138,7 @@ local function grab_video()
       if not v then fail(("cannot grab field grain %d: %s"):format(g, tostring(m))) end
       local parity = (g % 2) ~ (bff and 1 or 0)
       for row = 0, h // 2 - 1 do frame:copy(v, (2 * row + parity) * stride, row * stride, stride) end
+      if not v:valid() then fail(("field grain %d was overwritten while being copied"):format(g)) end
     end
     view = frame
     index = index or f1
@@ -149,8 +155,6 @@ local function grab_video()
     if not ok then fail(err) end
     result.file = out
   end
-  -- the grain must still be the one asked for after the conversion (read-then-verify)
-  if not frame and view.valid and not view:valid() then fail(("grain %d was overwritten while being read"):format(index)) end
   local preview = opts.ascii and ascii_picture(media.v210_to_rgb(view, w, h), w, h) or nil
   return result, preview
 end

@@ -523,7 +523,6 @@ function R:report(run)
       skew_source = #src > 0 and table.concat(src, "+") or mxl.null, first_missing = m.first_missing or mxl.null,
       uri = tools.uri(self.domain, { m.id }),
     }
-    if next(f.missing_by) == nil then f.missing_by = setmetatable({}, nil) end
     rep.flows[m.name] = f
     if f.missing > (th.missing or 0) then
       local reasons = {}
