@@ -51,6 +51,9 @@ static int snapshot(mxl_flow const* f, uint32_t slot, slot_snapshot* s)
 
 static mxlStatus gone(mxl_flow const* f, char const* what, int r)
 {
+    if (r != -EFAULT) /* e.g. EPERM or ENOSYS: a seccomp profile that forbids process_vm_readv */
+        return mxl_fail(MXL_ERR_UNKNOWN, "flow %s: the guarded copy cannot read %s: process_vm_readv: %s", f->id,
+                        what, strerror(-r));
     return mxl_fail(MXL_ERR_FLOW_INVALID, "flow %s: %s is no longer readable (%s): the file was truncated by another "
                     "process; release this reader", f->id, what, strerror(-r));
 }
