@@ -110,6 +110,13 @@ end
 local LOAD = { "missing", "dropped", "skipped", "overwritten", "fell behind", "differ from the tone", "latency",
                "jumps", "discontinuit", "no tone samples", "flash missing", "A/V: no flash" }
 function S.starved(rep, gen, expected)
+  if type(rep) == "string" then -- a text summary: its FAIL lines and overrun warnings
+    local t = { pass = not rep:find("\n  FAIL:\n"), failures = {}, flows = { x = { overruns = 0 } } }
+    for line in rep:gmatch("\n  %- ([^\n]+)") do t.failures[#t.failures + 1] = line end
+    for n in rep:gmatch("fell behind the ring (%d+) times") do t.flows.x.overruns = t.flows.x.overruns + tonumber(n) end
+    for n in rep:gmatch("data of (%d+) steps? overwritten") do t.flows.x.overruns = t.flows.x.overruns + tonumber(n) end
+    rep = t
+  end
   if type(rep) ~= "table" or rep.pass then return false end
   local skips = gen and S.generator_skips(gen) or 0
   local overruns = 0
