@@ -103,6 +103,16 @@ os.exit(r:main({}))
     os.remove(lib)
     assert.equal(2, rc2, out2)
     assert.truthy(out2:match("^rig: flow 'k': no flow with group hint 'mxl%-testsrc:Key' in "), out2)
+    -- a flow of the wrong format for its declaration
+    lib = H.script(([[
+local rig = require "mxl.rig"
+local r = rig.new{ domain = %q, flows = { v = { id = %q, format = "video" } }, duration = 0.2 }
+os.exit(r:main({}))
+]]):format(domain, gen.ids.audio))
+    local rc3, out3 = H.sh(H.q(H.mxlrun) .. " " .. H.q(lib))
+    os.remove(lib)
+    assert.equal(2, rc3, out3)
+    assert.truthy(out3:match("^rig: flow 'v': " .. gen.ids.audio:gsub("%-", "%%-") .. " is an audio flow, video expected"), out3)
   end)
 
   it("rejects bad input with exit code 2", function()
