@@ -223,10 +223,11 @@ local function fetch(self, m, t, group_ok, deadline)
     local idx = mxl.timestamp_to_index(m.rate, t)
     m.new = idx ~= m.index
     m.index, m.ts = idx, mxl.index_to_timestamp(m.rate, idx)
-    if not m.new and m.last_view then
-      m.view = m.last_view
-      return true
+    if not m.new and m.index_fetched == idx then -- same grain as the previous step (e.g. 25 Hz ANC at 50 Hz)
+      m.view, m.missing, m.missing_msg = m.last_view, m.last_missing, m.last_missing_msg
+      return "same"
     end
+    m.index_fetched = idx
     if group_ok then
       if m.partial then data, msg, code = r:get_grain_slice_nonblocking(idx, m.partial)
       else data, msg, code = r:get_grain_nonblocking(idx) end
@@ -257,10 +258,14 @@ local function fetch(self, m, t, group_ok, deadline)
     end
     m.window = data
   end
-  if data then return true end
+  if data then
+    m.last_missing, m.last_missing_msg = nil, nil
+    return true
+  end
   m.missing = classify(m, code, msg)
   m.missing_msg = msg
   if m.missing == "late" and not self.inst:is_active(m.id) then m.missing = "writer gone" end
+  m.last_missing, m.last_missing_msg = m.missing, m.missing_msg
   return false, code
 end
 
@@ -374,7 +379,11 @@ function R:run()
           interrupted = true
           break
         end
-        if have then
+        if have == "same" then
+          m.steps = m.steps - 1 -- nothing new to count: the previous step's grain again
+          m.skew_ns = nil
+          if not m.view then all = false end
+        elseif have then
           m.fetched = m.fetched + 1
           local sk = measure_skew(m)
           m.skew_ns = sk
