@@ -104,7 +104,12 @@ describe("scripts/test_pattern.lua", function()
 
     rv:close() ra:close() rd:close()
     assert.equal(0, H.wait_rc(h, 10))
-    assert.truthy(H.output(h):match("late/skipped 0/0"))
+    -- real-time pacing: a late grain is skipped and counted, never queued. On an idle machine this is 0/0; allow a
+    -- few when the machine is overloaded (sanitizer builds, parallel jobs), never a systematic lag.
+    local video, late, skipped = H.output(h):match("video (%d+) .-late/skipped (%d+)/(%d+)")
+    assert.truthy(video, H.output(h))
+    assert.is_true(tonumber(skipped) <= math.max(3, tonumber(video) // 20), H.output(h))
+    assert.is_true(tonumber(late) <= math.max(3, tonumber(video) // 20), H.output(h))
     assert.same({}, inst:list())
     inst:close()
   end)
