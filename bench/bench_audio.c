@@ -9,7 +9,7 @@
  * The writer fills every channel of the batch (memset) and stamps {CLOCK_MONOTONIC, index, last} into the first
  * 24 bytes of channel 0 of the batch just before the commit. The reader asks for each batch (index X = end of the
  * batch, count 48): non-blocking first, blocking if that says TOO_EARLY; only blocking reads are latency samples. */
-#include "bench_common.h"
+#include "bench_futex.h"
 
 #define BATCH 48
 
@@ -218,6 +218,18 @@ static void run_audio_case(bench_opts const* o, audio_case const* ac, double sec
         snprintf(a_s, sizeof a_s, "samples=%s", path);
         char a_rb[32];
         snprintf(a_rb, sizeof a_rb, "rbatch=%d", ac->rbatch);
+        /* paced, waking on every commit: the raw-futex limit, measured again right before this repetition */
+        uint64_t fp50 = 0;
+        if (ac->pace_ns && ac->sync == BATCH) {
+            u64vec fl = {0};
+            char fname[64];
+            snprintf(fname, sizeof fname, "%s.futex", ac->name);
+            futex_rep(o, fname, rep, true, ac->pace_ns, o->quick ? 100 : 1000, 1, &fl, NULL);
+            vec_sort(&fl);
+            fp50 = pct_sorted(fl.v, fl.n, 0.5);
+            case_add(&c, "limit: futex one-way p50 (paired)", "us", (double)fp50 / 1000.0);
+            free(fl.v);
+        }
         char const* wa[] = {a_dom, a_id, a_ch, a_h, a_sec, a_pace, cpu_arg(o, cw, 0), NULL};
         char const* ra[] = {a_dom, a_id, a_s, a_rb, cpu_arg(o, cr, 1), NULL};
         child wr, rd;
@@ -238,6 +250,8 @@ static void run_audio_case(bench_opts const* o, audio_case const* ac, double sec
         for (size_t i = 0; i < all.n; i++)
             vec_push(&pooled, all.v[i]);
         case_add_latency(&c, "wake latency", &all);
+        if (fp50 > 0 && all.n > 0)
+            case_add(&c, "wake p50 / futex p50 (paired)", "ratio", (double)pct_sorted(all.v, all.n, 0.5) / (double)fp50);
         free(all.v);
     }
     case_emit(&c, o);
@@ -250,6 +264,9 @@ int main(int argc, char** argv)
 {
     if (argc > 2 && strcmp(argv[1], "--child") == 0) {
         child_init(argc, argv);
+        int f = futex_child(argv[2], argc, argv);
+        if (f >= 0)
+            return f;
         if (strcmp(argv[2], "audio-writer") == 0)
             return writer_main(argc, argv);
         if (strcmp(argv[2], "audio-reader") == 0)

@@ -524,6 +524,15 @@ static inline void case_add(bench_case* c, char const* name, char const* unit, d
         m->v[m->n++] = v;
 }
 
+/* The latest value added to a figure (0 if none). */
+static inline double case_last(bench_case const* c, char const* name)
+{
+    for (int i = 0; i < c->nm; i++)
+        if (strcmp(c->m[i].name, name) == 0 && c->m[i].n > 0)
+            return c->m[i].v[c->m[i].n - 1];
+    return 0;
+}
+
 /* child_collect callback that adds every reported figure to a case. */
 static inline void case_add_cb(void* user, char const* name, char const* unit, double v)
 {

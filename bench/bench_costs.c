@@ -10,7 +10,7 @@
  *   reader_rss_2160p    VmRSS growth of a reader of a 2160p flow: after open, after getting one grain (stamp read
  *                       only), after reading that grain's whole payload. Grains are mapped lazily: only the pages
  *                       touched count. */
-#include "bench_common.h"
+#include "bench_futex.h"
 
 #include <ftw.h>
 #include <malloc.h>
@@ -99,7 +99,7 @@ static uint64_t clock_overhead(void)
     return r;
 }
 
-static void commit_grains(mxlInstance inst, char const* id, int w, int h, int n, char const* tag)
+static double commit_grains(mxlInstance inst, char const* id, int w, int h, int n, char const* tag)
 {
     char def[2048];
     video_flowdef(def, sizeof def, id, w, h, 30000, 1001);
@@ -131,11 +131,13 @@ static void commit_grains(mxlInstance inst, char const* id, int w, int h, int n,
     child_put(name, "ns", (double)(t1 - t0) / n);
     snprintf(name, sizeof name, "%s commit", tag);
     child_put(name, "ns", (double)pct_sorted(d.v, d.n, 0.5));
+    double med = (double)pct_sorted(d.v, d.n, 0.5);
     free(d.v);
     check_mxl(mxlReleaseFlowWriter(inst, wr), "mxlReleaseFlowWriter");
+    return med;
 }
 
-static void commit_samples(mxlInstance inst, char const* id, int n)
+static double commit_samples(mxlInstance inst, char const* id, int n)
 {
     char def[2048];
     audio_flowdef(def, sizeof def, id, 2);
@@ -156,8 +158,10 @@ static void commit_samples(mxlInstance inst, char const* id, int n)
     }
     vec_sort(&d);
     child_put("audio 48 commit (wakes)", "ns", (double)pct_sorted(d.v, d.n, 0.5));
+    double med = (double)pct_sorted(d.v, d.n, 0.5);
     free(d.v);
     check_mxl(mxlReleaseFlowWriter(inst, wr), "mxlReleaseFlowWriter");
+    return med;
 }
 
 static int committer_main(int argc, char** argv)
@@ -168,9 +172,14 @@ static int committer_main(int argc, char** argv)
     child_ready();
     if (child_wait_cmd() != 'g')
         return 1;
-    commit_grains(inst, kv_str(argc, argv, "id1", NULL), 64, 36, n, "tiny");
+    /* the limit, in this process right before: one FUTEX_WAKE with no waiter on a tmpfs-mapped word */
+    double fw = futex_wake_nowaiter_ns(kv_str(argc, argv, "tmp", "/dev/shm"), n);
+    double tiny = commit_grains(inst, kv_str(argc, argv, "id1", NULL), 64, 36, n, "tiny");
     commit_grains(inst, kv_str(argc, argv, "id2", NULL), 1920, 1080, n, "1080p");
-    commit_samples(inst, kv_str(argc, argv, "id3", NULL), n);
+    double audio = commit_samples(inst, kv_str(argc, argv, "id3", NULL), n);
+    child_put("limit: FUTEX_WAKE no waiters (paired)", "ns", fw);
+    child_put("tiny commit / FUTEX_WAKE (paired)", "ratio", tiny / fw);
+    child_put("audio commit / FUTEX_WAKE (paired)", "ratio", audio / fw);
     child_end();
     mxlDestroyInstance(inst);
     return 0;
@@ -320,7 +329,9 @@ static void run_commit(bench_opts const* o)
         snprintf(a2, sizeof a2, "id2=%s", id2);
         snprintf(a3, sizeof a3, "id3=%s", id3);
         snprintf(a_n, sizeof a_n, "n=%d", o->quick ? 20000 : 200000);
-        char const* args[] = {a_dom, a1, a2, a3, a_n, cpu_arg(o, cw, 0), NULL};
+        char a_tmp[4200];
+        snprintf(a_tmp, sizeof a_tmp, "tmp=%s", o->dir);
+        char const* args[] = {a_dom, a1, a2, a3, a_n, a_tmp, cpu_arg(o, cw, 0), NULL};
         child ch;
         child_spawn(&ch, "committer", args);
         child_wait_ready(&ch);

@@ -11,7 +11,37 @@
 #ifndef BENCH_GRAIN_H
 #define BENCH_GRAIN_H
 
-#include "bench_common.h"
+#include "bench_futex.h"
+
+/* The writer's own limits, measured in its process just before its run: memset GB/s of one frame-sized tmpfs
+ * buffer, and of the flow's own ring (the payloads of every slot, in turn; no commit). */
+static void memset_limits(mxlFlowWriter wr, uint32_t grains, char const* tmp, double secs, double* frame_gbs,
+                          double* ring_gbs)
+{
+    uint8_t* slot[64];
+    uint32_t size = 0, g = grains < 64 ? grains : 64;
+    for (uint32_t i = 0; i < g; i++) {
+        mxlGrainInfo gi;
+        check_mxl(mxlFlowWriterOpenGrain(wr, i, &gi, &slot[i]), "mxlFlowWriterOpenGrain");
+        check_mxl(mxlFlowWriterCancelGrain(wr), "mxlFlowWriterCancelGrain");
+        size = gi.grainSize;
+    }
+    uint64_t budget = (uint64_t)(secs * 1e9), n = 0, t0 = now_ns(), t;
+    do {
+        memset(slot[n % g], (int)(n & 0xff), size);
+        n++;
+    } while ((t = now_ns()) - t0 < budget);
+    *ring_gbs = (double)(n * size) / (double)(t - t0);
+    uint8_t* buf = tmpfs_map(tmp, "limit-frame", size);
+    n = 0;
+    t0 = now_ns();
+    do {
+        memset(buf, (int)(n & 0xff), size);
+        n++;
+    } while ((t = now_ns()) - t0 < budget);
+    *frame_gbs = (double)(n * size) / (double)(t - t0);
+    munmap(buf, size);
+}
 
 /* ---- children ------------------------------------------------------------------------------------------------ */
 
@@ -36,6 +66,10 @@ static int grain_writer_main(int argc, char** argv)
     mxlFlowConfigInfo cfg;
     bool created = false;
     check_mxl(mxlCreateFlowWriter(inst, def, NULL, &wr, &cfg, &created), "mxlCreateFlowWriter");
+    char const* tmp = kv_str(argc, argv, "tmp", NULL);
+    double frame_gbs = 0, ring_gbs = 0;
+    if (fill && tmp)
+        memset_limits(wr, cfg.discrete.grainCount, tmp, kv_dbl(argc, argv, "limit_s", 0.25), &frame_gbs, &ring_gbs);
     child_ready();
     if (child_wait_cmd() != 'g')
         return 1;
@@ -71,6 +105,13 @@ static int grain_writer_main(int argc, char** argv)
     child_put("writer rate", "grains/s", (double)n / secs);
     if (fill)
         child_put("writer fill+commit", "GB/s", (double)bytes / secs / 1e9);
+    if (frame_gbs > 0) {
+        double gbs = (double)bytes / secs / 1e9;
+        child_put("limit: memset 1 frame (paired)", "GB/s", frame_gbs);
+        child_put("limit: memset own ring (paired)", "GB/s", ring_gbs);
+        child_put("fill+commit / memset 1 frame", "ratio", gbs / frame_gbs);
+        child_put("fill+commit / memset own ring", "ratio", gbs / ring_gbs);
+    }
     vec_sort(&commit);
     child_put("commit call p50", "ns", (double)pct_sorted(commit.v, commit.n, 0.5));
     child_put("commit call p99", "ns", (double)pct_sorted(commit.v, commit.n, 0.99));
@@ -206,9 +247,25 @@ static void run_grain_case(bench_opts const* o, grain_case const* gc)
         snprintf(a_sec, sizeof a_sec, "seconds=%g", gc->seconds);
         snprintf(a_fill, sizeof a_fill, "fill=%d", gc->fill ? 1 : 0);
         snprintf(a_pace, sizeof a_pace, "pace_ns=%llu", (unsigned long long)gc->pace_ns);
-        char cw[32];
+        /* paced cases: the raw-futex limit with as many waiters, measured again right before this repetition */
+        double fwake = 0;
+        uint64_t fp50 = 0;
+        if (gc->pace_ns) {
+            u64vec fl = {0};
+            char fname[64];
+            snprintf(fname, sizeof fname, "%s.futex", gc->name);
+            fwake = futex_rep(o, fname, rep, true, gc->pace_ns, o->quick ? 100 : 1000, gc->readers, &fl, NULL);
+            vec_sort(&fl);
+            fp50 = pct_sorted(fl.v, fl.n, 0.5);
+            case_add(&c, "limit: futex one-way p50 (paired)", "us", (double)fp50 / 1000.0);
+            case_add(&c, "limit: FUTEX_WAKE call p50 (paired)", "ns", fwake);
+            free(fl.v);
+        }
+        char cw[32], a_tmp[4200], a_lim[32];
+        snprintf(a_tmp, sizeof a_tmp, "tmp=%s", o->dir);
+        snprintf(a_lim, sizeof a_lim, "limit_s=%g", o->quick ? 0.05 : 0.25);
         char const* wargs[] = {a_dom, a_id, a_w, a_h, a_num, a_den, a_sec, a_fill, a_pace, "base=1000",
-                               cpu_arg(o, cw, 0), NULL};
+                               a_tmp, a_lim, cpu_arg(o, cw, 0), NULL};
         child wr;
         child_spawn(&wr, "grain-writer", wargs);
         child_wait_ready(&wr);
@@ -266,6 +323,12 @@ static void run_grain_case(bench_opts const* o, grain_case const* gc)
         case_add_latency(&c, "wake latency", &all);
         if (gc->readers > 1)
             case_add(&c, "slowest reader's wake p50", "us", (double)worst_p50 / 1000.0);
+        if (fp50 > 0 && all.n > 0) {
+            case_add(&c, "wake p50 / futex p50 (paired)", "ratio", (double)pct_sorted(all.v, all.n, 0.5) / (double)fp50);
+            double commit = case_last(&c, "commit call p50");
+            if (commit > 0 && fwake > 0)
+                case_add(&c, "commit / FUTEX_WAKE (paired)", "ratio", commit / fwake);
+        }
         free(all.v);
         free(rd);
         free(paths);
@@ -279,6 +342,9 @@ static void run_grain_case(bench_opts const* o, grain_case const* gc)
 /* Dispatch a child role; returns -1 if `role` is not a grain role. */
 static int grain_child(char const* role, int argc, char** argv)
 {
+    int f = futex_child(role, argc, argv);
+    if (f >= 0)
+        return f;
     if (strcmp(role, "grain-writer") == 0)
         return grain_writer_main(argc, argv);
     if (strcmp(role, "grain-reader") == 0)
