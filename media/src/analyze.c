@@ -88,7 +88,7 @@ int mxm_tone_analyze(uint8_t const* data, size_t count, uint32_t word, uint64_t 
         if (in_beep) {
             out->excluded_expected++;
             excluded = 1;
-        } else if (next_loud && (((int64_t)i - prev_loud <= (int64_t)guard && prev_loud != INT64_MIN) ||
+        } else if (next_loud && ((prev_loud != INT64_MIN && (int64_t)i - prev_loud <= (int64_t)guard) ||
                                  (next_loud[i] != INT64_MAX && next_loud[i] - (int64_t)i <= (int64_t)guard))) {
             out->excluded_loud++;
             excluded = 1;
