@@ -573,7 +573,7 @@ static inline void fmt_num(char* buf, size_t n, double v)
 
 static inline void print_header(void)
 {
-    printf("%-30s %-32s %12s  %-25s %-9s %s\n", "case", "metric", "median", "spread (min - max)", "unit", "n");
+    printf("%-30s %-38s %12s  %-25s %-9s %s\n", "case", "metric", "median", "spread (min - max)", "unit", "n");
 }
 
 /* Print one row per figure (median over the repetitions, min-max spread) and append them to the metrics TSV. */
@@ -591,7 +591,7 @@ static inline void case_emit(bench_case const* c, bench_opts const* o)
         fmt_num(b, sizeof b, v[0]);
         fmt_num(d, sizeof d, v[m->n - 1]);
         snprintf(spread, sizeof spread, "%s - %s", b, d);
-        printf("%-30s %-32s %12s  %-25s %-9s %d\n", i == 0 ? c->name : "", m->name, a, spread, m->unit, m->n);
+        printf("%-30s %-38s %12s  %-25s %-9s %d\n", i == 0 ? c->name : "", m->name, a, spread, m->unit, m->n);
         if (tsv)
             fprintf(tsv, "%s\t%s\t%s\t%.9g\t%.9g\t%.9g\t%d\n", c->name, m->name, m->unit, med, v[0], v[m->n - 1],
                     m->n);
