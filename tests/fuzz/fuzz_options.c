@@ -30,12 +30,21 @@ static char const AUDIO[] =
 
 static char domain[64];
 
+static void cleanup(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/options.json", domain);
+    unlink(path);
+    rmdir(domain);
+}
+
 int LLVMFuzzerInitialize(int* argc, char*** argv)
 {
     (void)argc;
     (void)argv;
     snprintf(domain, sizeof domain, "/dev/shm/mxl-fuzz-options-%d", (int)getpid());
     mkdir(domain, 0755);
+    atexit(cleanup);
     return 0;
 }
 
