@@ -116,6 +116,31 @@ int lmxl_reader_get_samples_nb(lua_State* L)
 
 /* ---- window methods ----------------------------------------------------------------------------------------- */
 
+/* s:valid() (alias intact) -> true | false, msg, "TOO_LATE": read-then-verify of a reader's window: the writer has
+ * not come close enough to start overwriting it since the get (mxlFlowReaderSamplesIntact). A writer's own window
+ * is always valid. */
+static int s_valid(lua_State* L)
+{
+    lmxl_samples* s = checksamples(L, 1);
+    if (s->writable)
+    {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_getiuservalue(L, 1, 1);
+    lmxl_reader* r = (lmxl_reader*)luaL_checkudata(L, -1, LMXL_READER_MT);
+    mxlStatus st = mxlFlowReaderSamplesIntact(r->h, s->index, s->count);
+    if (st == MXL_STATUS_OK)
+    {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lmxl_fail(L, st, NULL);
+    lua_pushboolean(L, 0);
+    lua_replace(L, -4);
+    return 3;
+}
+
 /* s:index(), s:count(), s:channels(), s:word_size() (4 = float32, 8 = float64), s:writable(). */
 static int s_index(lua_State* L)
 {
@@ -286,6 +311,8 @@ static int s_tostring(lua_State* L)
 void lmxl_samples_open(lua_State* L)
 {
     static luaL_Reg const methods[] = {
+        {"valid", s_valid},
+        {"intact", s_valid},
         {"index", s_index},
         {"count", s_count},
         {"channels", s_channels},

@@ -224,3 +224,21 @@ mxlStatus mxl_samples_member_wait(mxlFlowReader r, uint64_t idx, int64_t deadlin
     mxlStatus st = mxl_wait_rule(r->flow.sync, deadline, samples_rule, &q);
     return mxl_stale_check(r, st);
 }
+
+/* The window's oldest slot is rewritten once a writer opens sample (index - count) + L, and a writer opens at most
+ * L/2 samples past its head: so the window is intact while head + L/2 < index - count + L. */
+mxlStatus mxlFlowReaderSamplesIntact(mxlFlowReader reader, uint64_t index, size_t count)
+{
+    if (!mxl_reader_ok(reader) || mxl_is_discrete(&reader->flow))
+        return mxl_fail(MXL_ERR_INVALID_FLOW_READER, "mxlFlowReaderSamplesIntact: not an audio reader");
+    mxl_flow const* f = &reader->flow;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE); /* order the caller's sample reads before the re-check */
+    uint64_t head = LOAD(&f->info->runtime.headIndex);
+    uint64_t start = index >= count ? index - count : 0;
+    uint64_t L = f->buffer_length;
+    if (head + L / 2 >= start + L)
+        return mxl_fail(MXL_ERR_OUT_OF_RANGE_TOO_LATE, "samples [%llu, %llu) may have been overwritten while in use "
+                        "(head is now %llu)", (unsigned long long)start, (unsigned long long)index,
+                        (unsigned long long)head);
+    return MXL_STATUS_OK;
+}

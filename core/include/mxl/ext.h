@@ -61,6 +61,12 @@ MXL_EXPORT void mxlSetInterruptFlag(volatile sig_atomic_t const* flag);
  * maintain the slot sequence (upstream), only the index is checked. */
 MXL_EXPORT mxlStatus mxlFlowReaderGrainIntact(mxlFlowReader reader, uint64_t index);
 
+/** Read-then-verify for audio: after using the window [index - count, index) obtained from a successful get, tell
+ * whether the writer may have started overwriting it since: MXL_STATUS_OK while the head is short of
+ * index - count + bufferLength/2 (a writer opens at most bufferLength/2 samples past its head), else
+ * MXL_ERR_OUT_OF_RANGE_TOO_LATE with a message. Works with any writer (it reads only the head). */
+MXL_EXPORT mxlStatus mxlFlowReaderSamplesIntact(mxlFlowReader reader, uint64_t index, size_t count);
+
 /** TAI ns at which our writer committed the grain now in the slot of `index` (stamped in the grain header's
  * user-data area). MXL_ERR_NOT_FOUND if the slot holds another index or its writer did not stamp it. */
 MXL_EXPORT mxlStatus mxlFlowReaderGetGrainCommitTime(mxlFlowReader reader, uint64_t index, uint64_t* taiNs);
