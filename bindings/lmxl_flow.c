@@ -557,6 +557,35 @@ static int r_grain_commit_time(lua_State* L)
     return 1;
 }
 
+/* r:copy_grain(index) -> string | nil, msg, code: a guarded, non-blocking copy of the complete grain
+ * (mxlFlowReaderCopyGrain): never faults on a file truncated by another process, and the read-then-verify check
+ * is built in. Costs one copy (and a Lua string of grainSize bytes): for readers that cannot trust their peers. */
+static int r_copy_grain(lua_State* L)
+{
+    lmxl_reader* r = lmxl_checkreader(L, 1);
+    uint64_t index = lmxl_checku64(L, 2);
+    mxlFlowConfigInfo cfg;
+    mxlStatus st = mxlFlowReaderGetConfigInfo(r->h, &cfg);
+    if (st != MXL_STATUS_OK)
+        return lmxl_fail(L, st, NULL);
+    if (!mxlIsDiscreteDataFormat(cfg.common.format))
+        return luaL_error(L, "copy_grain needs a video or data reader");
+    mxlGrainInfo g;
+    luaL_Buffer b;
+    char probe;
+    /* a too-small destination makes the core report the grain size (it never touches the mapping for that) */
+    st = mxlFlowReaderCopyGrain(r->h, index, &g, &probe, 0);
+    if (st != MXL_ERR_INVALID_ARG)
+        return lmxl_fail(L, st, NULL);
+    size_t cap = g.grainSize;
+    char* dst = luaL_buffinitsize(L, &b, cap);
+    st = mxlFlowReaderCopyGrain(r->h, index, &g, dst, cap);
+    if (st != MXL_STATUS_OK)
+        return lmxl_fail(L, st, NULL);
+    luaL_pushresultsize(&b, g.grainSize);
+    return 1;
+}
+
 /* r:max_samples() -> largest readable count (bufferLength / 2) | nil, msg, code. */
 static int r_max_samples(lua_State* L)
 {
@@ -615,6 +644,7 @@ void lmxl_flow_open(lua_State* L)
         {"get_grain_slice_nonblocking", r_get_grain_slice_nb},
         {"grain_intact", r_grain_intact},
         {"grain_commit_time", r_grain_commit_time},
+        {"copy_grain", r_copy_grain},
         {"max_samples", r_max_samples},
         {"get_samples", lmxl_reader_get_samples},
         {"get_samples_nonblocking", lmxl_reader_get_samples_nb},

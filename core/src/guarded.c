@@ -67,9 +67,11 @@ mxlStatus mxlFlowReaderCopyGrain(mxlFlowReader reader, uint64_t index, mxlGrainI
     mxl_flow* f = &reader->flow;
     if (!mxl_is_discrete(f))
         return mxl_fail(MXL_ERR_INVALID_FLOW_READER, "mxlFlowReaderCopyGrain: flow %s is an audio flow", f->id);
-    if (dstSize < f->grain_size)
+    if (dstSize < f->grain_size) {
+        grain->grainSize = f->grain_size; /* the size to allocate, as mxlGetFlowDef reports its size */
         return mxl_fail(MXL_ERR_INVALID_ARG, "mxlFlowReaderCopyGrain: dst holds %zu bytes, the grain %u", dstSize,
                         f->grain_size);
+    }
 
     /* §7.1 on copies: head, then the slot's header and sequence block. */
     uint64_t head;

@@ -76,7 +76,8 @@ MXL_EXPORT mxlStatus mxlFlowReaderGetGrainCommitTime(mxlFlowReader reader, uint6
  * another process truncated after this reader mapped it gives MXL_ERR_FLOW_INVALID instead of SIGBUS. On OK the
  * copy is complete and the writer did not reopen the slot while it was copied (the read-then-verify check is built
  * in); `grain` receives the slot header. Otherwise TOO_EARLY (not written, or partial), TOO_LATE (left the ring or
- * overwritten during the copy), FLOW_INVALID (deleted, recreated or truncated), INVALID_ARG (dst too small).
+ * overwritten during the copy), FLOW_INVALID (deleted, recreated or truncated), INVALID_ARG (dst too small: then
+ * grain->grainSize tells the size needed).
  * Costs one extra copy; zero-copy readers that cannot rule out hostile peers use it. */
 MXL_EXPORT mxlStatus mxlFlowReaderCopyGrain(mxlFlowReader reader, uint64_t index, mxlGrainInfo* grain, void* dst,
                                            size_t dstSize);
