@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* nftw, FTW_DEPTH, FTW_PHYS */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,18 @@ char* test_read_file(char const* path, size_t* len)
             *len = (size_t)n;
     }
     return buf;
+}
+
+int test_count_entries(char const* dir)
+{
+    DIR* d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent* e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
 }

@@ -61,6 +61,8 @@ void test_rmtree(char const* path);
 char const* test_shared_path(char const* rel);
 /* Extract a tar.gz into a fresh directory on /dev/shm and return that directory. */
 char const* test_extract(char const* tarball, char const* name);
+/* Number of entries of a directory other than . and .., or -1 if it cannot be read. */
+int test_count_entries(char const* dir);
 /* Read a whole file into a malloc'd NUL-terminated buffer (NULL on failure); *len gets its size (nullable). */
 char* test_read_file(char const* path, size_t* len);
 
