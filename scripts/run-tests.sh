@@ -13,6 +13,21 @@ FAILED=0
 LOG=$(mktemp -d /tmp/mxl-tests.XXXXXX)
 
 log() { printf '\033[1m== %s\033[0m\n' "$*"; }
+
+# A clone stands alone: no tracked file may read the fixtures or anything else from a folder beside the checkout
+# (they live in tests/fixtures). Checked before anything is built, and fatal.
+OUTSIDE='(\.\./+[s]hared|/work/[s]hared)([^[:alnum:]_-]|$)'
+if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    hits=$(git -C "$ROOT" grep -nIE "$OUTSIDE" -- . 2>/dev/null)
+else
+    hits=$(grep -rnIE --exclude-dir='build*' --exclude-dir=.git "$OUTSIDE" "$ROOT" 2>/dev/null)
+fi
+if [ -n "$hits" ]; then
+    printf '%s\n' "$hits" >&2
+    printf 'run-tests: ERROR: the files above refer to a folder outside the checkout; use tests/fixtures\n' >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 count() { # count NAME PASSED FAILED
     log "$1: $2 passed, $3 failed"
     PASSED=$((PASSED + $2))

@@ -20,7 +20,7 @@ if not build:find("^/") then build = H.root .. "/" .. build end
 H.build = build
 H.mxlrun = build .. "/bindings/mxlrun"
 H.module = build .. "/bindings/mxl.so"
-H.shared = H.root .. "/../shared"
+H.fixtures = H.root .. "/tests/fixtures" -- upstream-written fixtures, inside the checkout (tests/fixtures/README.md)
 
 local function exists(p)
   local f = io.open(p, "rb")

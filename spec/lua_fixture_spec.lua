@@ -1,10 +1,10 @@
--- Reading the domain written by the upstream library (../shared/fixtures/upstream-v1) from Lua, bit for bit.
+-- Reading the domain written by the upstream library (tests/fixtures/upstream-v1) from Lua, bit for bit.
 -- Patterns (fixture README): discrete byte i of grain k = (k*31 + i) & 0xff; audio sample s of channel c =
 -- (float)((s*7 + c) % 1000) / 1000.0f, sample s at element (s - 1) mod 1024.
 local H = require "spec.helper"
 local mxl = H.mxl
 
-local TARBALL = H.shared .. "/fixtures/upstream-v1/domain.tar.gz"
+local TARBALL = H.fixtures .. "/upstream-v1/domain.tar.gz"
 local RATE = { numerator = 30000, denominator = 1001 }
 
 local VIDEO = {

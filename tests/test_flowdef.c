@@ -639,7 +639,7 @@ static void test_synthetic(void)
 
 int main(void)
 {
-    char const* dir = test_extract(test_shared_path("fixtures/golden-create/golden.tar.gz"), "flowdef");
+    char const* dir = test_extract(test_fixture_path("golden-create/golden.tar.gz"), "flowdef");
     snprintf(G, sizeof G, "%s/golden", dir);
     test_invalid_inputs();
     test_valid_cases();

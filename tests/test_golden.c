@@ -461,7 +461,7 @@ static void run_case(golden_case const* gc)
 int main(void)
 {
     umask(022);
-    char const* dir = test_extract(test_shared_path("fixtures/golden-create/golden.tar.gz"), "golden");
+    char const* dir = test_extract(test_fixture_path("golden-create/golden.tar.gz"), "golden");
     char base[600];
     snprintf(base, sizeof base, "%s", dir);
     snprintf(G, sizeof G, "%s/golden", base);

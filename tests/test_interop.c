@@ -234,7 +234,7 @@ static int count_flow(mxlFlowListEntry const* e, void* user)
 
 int main(void)
 {
-    char const* dir = test_extract(test_shared_path("fixtures/upstream-v1/domain.tar.gz"), "interop");
+    char const* dir = test_extract(test_fixture_path("upstream-v1/domain.tar.gz"), "interop");
     char base[600];
     snprintf(base, sizeof base, "%s", dir);
     snprintf(g_domain, sizeof g_domain, "%s/domain", base);

@@ -45,10 +45,10 @@ char const* test_domain(char const* name)
     return p;
 }
 
-char const* test_shared_path(char const* rel)
+char const* test_fixture_path(char const* rel)
 {
     char* p = paths[next_path++ % 8];
-    snprintf(p, 512, "%s/%s", MXL_SHARED_DIR, rel);
+    snprintf(p, 512, "%s/%s", MXL_FIXTURES_DIR, rel);
     return p;
 }
 

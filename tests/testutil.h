@@ -57,8 +57,8 @@ int test_finish(char const* name);
 char const* test_domain(char const* name);
 /* Delete a directory tree (rm -rf). */
 void test_rmtree(char const* path);
-/* Path of a file in ../shared (the interop fixtures). */
-char const* test_shared_path(char const* rel);
+/* Path of a file in tests/fixtures (the upstream fixtures, tests/fixtures/README.md). */
+char const* test_fixture_path(char const* rel);
 /* Extract a tar.gz into a fresh directory on /dev/shm and return that directory. */
 char const* test_extract(char const* tarball, char const* name);
 /* Number of entries of a directory other than . and .., or -1 if it cannot be read. */

@@ -2,8 +2,8 @@
 """Write the hand-made seeds of tests/fuzz/corpus/<target>/ (committed; re-run only to change them).
 
 Usage: tests/fuzz/make_seeds.py [GOLDEN_DIR]
-GOLDEN_DIR is the extracted shared/fixtures/golden-create/golden.tar.gz ("golden/" with inputs/, cases/);
-without it the script extracts the tarball from ../shared itself."""
+GOLDEN_DIR is the extracted tests/fixtures/golden-create/golden.tar.gz ("golden/" with inputs/, cases/);
+without it the script extracts that tarball itself."""
 import glob, json, os, shutil, struct, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -13,7 +13,7 @@ CORPUS = os.path.join(HERE, "corpus")
 def golden_dir():
     if len(sys.argv) > 1:
         return sys.argv[1]
-    tar = os.path.join(HERE, "../../../shared/fixtures/golden-create/golden.tar.gz")
+    tar = os.path.join(HERE, "../fixtures/golden-create/golden.tar.gz")
     tmp = tempfile.mkdtemp()
     subprocess.check_call(["tar", "-xzf", tar, "-C", tmp])
     return os.path.join(tmp, "golden")
