@@ -273,10 +273,19 @@ local _ <close> = setmetatable({}, { __close = function() status(true) end })
 
 -- ---- pacing loop --------------------------------------------------------------------------------------------
 
+-- Grain i is written only once its timestamp has passed (commit - indexToTimestamp(i) >= 0), whatever else the loop
+-- woke for; an audio window ending at sample index E ([.., E)) is committed once indexToTimestamp(E) has passed, so
+-- every flow's head lags its timestamp by a small positive amount (docs/test-signals.md gives the measured figure).
 local function ts(rate, i) return mxl.index_to_timestamp(rate, i) end
-local cur = mxl.current_index
-local next_v = cur(vrate) + 1
-local next_d = cur(drate) + 1
+-- The last index whose timestamp is at or before `now` (timestamp_to_index rounds to the nearest index).
+local function passed(rate, now)
+  local i = mxl.timestamp_to_index(rate, now)
+  if ts(rate, i) > now then i = i - 1 end
+  return i
+end
+local t0 = mxl.now()
+local next_v = passed(vrate, t0) + 1
+local next_d = passed(drate, t0) + 1
 local next_a = mxl.timestamp_to_index(arate, ts(vrate, next_v)) -- audio starts with the first video grain
 local batch = math.max(1, opt.audio_rate // 100) -- ~10 ms of samples per audio write
 local deadline = opt.duration and (t_start + math.floor(opt.duration * 1e9)) or nil
@@ -288,36 +297,37 @@ while true do
   if W.audio then wake = math.min(wake, ts(arate, next_a + batch)) end
   if deadline and wake > deadline then break end
   local ok, _, code = mxl.sleep_until(wake)
-  if not ok and code == "INTERRUPTED" then error("interrupted") end
+  if not ok and code == "INTERRUPTED" then break end -- Ctrl-C: stop writing; the final status line follows
+  local now = mxl.now()
   if W.video then
-    local now_i = cur(vrate)
-    if now_i >= next_v then
-      if now_i > next_v then -- grains whose time has passed: skipped, never queued
+    local due = passed(vrate, now)
+    if due >= next_v then
+      if due > next_v then -- grains whose time has passed by a whole period: skipped, never queued
         stats.late = stats.late + 1
-        stats.skipped = stats.skipped + (now_i - next_v)
+        stats.skipped = stats.skipped + (due - next_v)
       end
-      write_video(now_i)
-      next_v = now_i + 1
+      write_video(due)
+      next_v = due + 1
     end
   end
   if W.data then
-    local now_i = cur(drate)
-    if now_i >= next_d then
-      if now_i > next_d then stats.skipped = stats.skipped + (now_i - next_d) end
-      write_data(now_i)
-      next_d = now_i + 1
+    local due = passed(drate, now)
+    if due >= next_d then
+      if due > next_d then stats.skipped = stats.skipped + (due - next_d) end
+      write_data(due)
+      next_d = due + 1
     end
   end
   if W.audio then
-    local now_s = cur(arate)
-    if now_s - next_a > max_samples then -- more than the ring can take: skip ahead, count the gap
+    local upto = passed(arate, mxl.now()) -- window end E with indexToTimestamp(E) <= now
+    if upto - next_a > max_samples then -- more than the ring can take: skip ahead, count the gap
       stats.late = stats.late + 1
       stats.skipped = stats.skipped + 1
-      next_a = now_s - batch
+      next_a = upto - batch
     end
-    if now_s > next_a then
-      write_audio(next_a, now_s)
-      next_a = now_s
+    if upto > next_a then
+      write_audio(next_a, upto)
+      next_a = upto
     end
   end
   status(false)
