@@ -26,6 +26,8 @@ static char const* fail_message(mxlStatus st)
 
 int lmxl_fail(lua_State* L, mxlStatus st, char const* code)
 {
+    if (st == MXL_ERR_INTERRUPTED)
+        lmxl_interrupted_result(L); /* may raise the stop error instead */
     lua_pushnil(L);
     lua_pushstring(L, fail_message(st));
     lua_pushstring(L, code ? code : mxlStatusCode(st));
@@ -69,9 +71,17 @@ char const* lmxl_formatname(uint32_t format)
 
 /* ---- interrupts --------------------------------------------------------------------------------------------- */
 
+/* The model (docs/lua-api.md, Interruption): the first SIGINT/SIGTERM sets the interrupt flag, so every blocking call
+ * returns nil, msg, "INTERRUPTED" at once and the script finishes its own shutdown. A script that calls a blocking
+ * function again after it was told (it ignored the result) gets the stop error instead; a second signal raises the
+ * stop error at the next Lua instruction (a script busy in pure Lua); a third restores the default action and
+ * re-raises it (the process dies at once, its flows are left to garbage collection). The stop error is the string
+ * "interrupted (SIGINT)" without a position. */
 static volatile sig_atomic_t intr_flag = 0;
 static volatile sig_atomic_t intr_signal = 0;
-static lua_State* volatile intr_L = NULL; /* main thread that gets the stop hook, or NULL */
+static volatile sig_atomic_t intr_count = 0; /* signals received */
+static int intr_told = 0;                    /* a blocking call returned INTERRUPTED to Lua after a signal */
+static lua_State* volatile intr_L = NULL;    /* main thread that gets the stop hook, or NULL */
 static int intr_registered = 0;
 static int handlers_installed = 0;
 static struct sigaction old_int, old_term;
@@ -85,12 +95,24 @@ static void register_flag(void)
     }
 }
 
-/* Count hook set by the signal handler: raises once at the next Lua instruction (like lua.c's lstop). */
+static char const* signal_name(void)
+{
+    return intr_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+/* Raise the stop error (never returns). */
+static int raise_stop(lua_State* L)
+{
+    lua_pushfstring(L, "interrupted (%s)", signal_name());
+    return lua_error(L);
+}
+
+/* Count hook set by the second signal: raises once at the next Lua instruction (like lua.c's lstop). */
 static void intr_hook(lua_State* L, lua_Debug* ar)
 {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    luaL_error(L, "interrupted (%s)", intr_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    raise_stop(L);
 }
 
 static void on_signal(int sig)
@@ -98,9 +120,25 @@ static void on_signal(int sig)
     if (intr_signal == 0)
         intr_signal = sig;
     intr_flag = 1;
+    intr_count++;
+    if (intr_count >= 3)
+    {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
     lua_State* L = intr_L;
-    if (L != NULL)
+    if (intr_count == 2 && L != NULL)
         lua_sethook(L, intr_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+void lmxl_interrupted_result(lua_State* L)
+{
+    if (intr_signal == 0)
+        return; /* flag set by hand (mxl.interrupt): report, never stop */
+    if (intr_told)
+        raise_stop(L);
+    intr_told = 1;
 }
 
 static void uninstall_handlers(void)
@@ -168,24 +206,31 @@ static int l_interrupted(lua_State* L)
     lua_pushboolean(L, intr_flag != 0);
     if (intr_flag && intr_signal)
     {
-        lua_pushstring(L, intr_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        lua_pushstring(L, signal_name());
         return 2;
     }
     return 1;
 }
 
-/* mxl.interrupt([on=true]): set or clear the interrupt flag by hand (blocking waits return INTERRUPTED while set). */
+/* mxl.interrupt([on=true]): set or clear the interrupt flag by hand (blocking waits return INTERRUPTED while set).
+ * Clearing also forgets a caught signal. */
 static int l_interrupt(lua_State* L)
 {
     int on = lua_isnone(L, 1) ? 1 : lua_toboolean(L, 1);
     register_flag();
     intr_flag = on ? 1 : 0;
     if (!on)
+    {
         intr_signal = 0;
+        intr_count = 0;
+        intr_told = 0;
+        if (intr_L != NULL)
+            lua_sethook(intr_L, NULL, 0, 0);
+    }
     return 0;
 }
 
-/* mxl.set_interrupt_handling(on): install (or remove) SIGINT/SIGTERM handlers that set the flag and stop the script. */
+/* mxl.set_interrupt_handling(on): install (or remove) the SIGINT/SIGTERM handlers of the interruption model. */
 static int l_set_interrupt_handling(lua_State* L)
 {
     luaL_checkany(L, 1);

@@ -124,6 +124,9 @@ char const* lmxl_formatname(uint32_t format);
 void lmxl_install_signal_handlers(lua_State* L);
 int lmxl_caught_signal(void); /* 0 or the first SIGINT/SIGTERM received */
 int lmxl_is_interrupted(void); /* the interrupt flag is set */
+/* Before a blocking call returns INTERRUPTED to Lua: after a caught signal, the first such return tells the script,
+ * a later one raises the stop error "interrupted (SIGINT|SIGTERM)" instead (the script ignored the first). */
+void lmxl_interrupted_result(lua_State* L);
 
 /* ---- lmxl_json.c ------------------------------------------------------------------------------------------- */
 

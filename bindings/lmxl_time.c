@@ -128,6 +128,7 @@ static int sleep_result(lua_State* L)
 {
     if (lmxl_is_interrupted())
     {
+        lmxl_interrupted_result(L); /* may raise the stop error instead */
         lua_pushnil(L);
         lua_pushliteral(L, "sleep interrupted");
         lua_pushliteral(L, "INTERRUPTED");

@@ -2,11 +2,13 @@
  *
  *   mxlrun [options] script.lua [args...]
  *
- * The `mxl` module is linked in and preloaded; mxl.default_domain is the chosen domain. Lua modules are found next
- * to the executable (<exe>/../share/lua/5.4, installed trees) and in the source tree's lua/ (build tree), with no
- * environment set-up. SIGINT/SIGTERM stop the script in order: blocking MXL waits return INTERRUPTED, the script
- * unwinds with an "interrupted" error (to-be-closed variables run), the state is closed (__gc: writers released,
- * flows removed) and the exit code is 130 / 143. A Lua error prints a traceback and exits with 1. */
+ * The `mxl` module is linked in, preloaded and set as the global `mxl`; mxl.default_domain is the chosen domain. Lua
+ * modules are found next to the executable (<exe>/../share/lua/5.4, installed trees) and in the source tree's lua/
+ * (build tree), with no environment set-up. SIGINT/SIGTERM follow the interruption model of lmxl.c: blocking MXL
+ * calls return INTERRUPTED and the script finishes its own shutdown (or is stopped by the stop error); then the state
+ * is closed (__gc: writers released, flows removed) and the exit code is 130 / 143 whatever the script returned, with
+ * at most one plain line on stderr ("stopped (SIGINT)"). SIGPIPE is ignored, so a closed output pipe never kills the
+ * process before its flows are released. A Lua error prints a traceback and exits with 1. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -41,8 +43,9 @@ static void usage(FILE* f)
             "  -h, --help        show this help\n"
             "  --                stop handling options\n"
             "  -                 run stdin as the script\n"
-            "The script sees its arguments in `arg` and `...`; `mxl` is preloaded and mxl.default_domain is the\n"
-            "domain. SIGINT/SIGTERM stop the script cleanly (exit code 130/143).\n",
+            "The script sees its arguments in `arg` and `...`; `mxl` is a global (and require \"mxl\") with\n"
+            "mxl.default_domain set to the domain. SIGINT/SIGTERM: blocking MXL calls return INTERRUPTED and the\n"
+            "script finishes; exit code 130/143 (docs/lua-api.md, Interruption).\n",
             progname);
 }
 
@@ -60,7 +63,15 @@ static int report(lua_State* L, int status)
         char const* msg = lua_tostring(L, -1);
         if (msg == NULL)
             msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
-        message(msg);
+        int sig = lmxl_caught_signal();
+        if (sig != 0 && strstr(msg, "interrupted") != NULL)
+        {
+            /* the stop error, or the script's own error about an interrupted call: a normal way to stop */
+            fprintf(stderr, "stopped (%s)\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            fflush(stderr);
+        }
+        else
+            message(msg);
         lua_pop(L, 1);
     }
     return status;
@@ -181,10 +192,23 @@ static void setup_paths(lua_State* L)
     lua_pop(L, 2);
 }
 
-/* os.exit closes the state by default under mxlrun, so writers are released and flows removed. */
-static char const exit_wrapper[] =
-    "local exit = os.exit\n"
-    "os.exit = function(code, close) if close == nil then close = true end return exit(code, close) end\n";
+/* os.exit([code [, close]]) under mxlrun: closes the state unless `close` is false (so writers are released and
+ * flows removed), and exits with 128 + signal after a SIGINT/SIGTERM whatever `code` says. */
+static int l_exit(lua_State* L)
+{
+    int status;
+    if (lua_isboolean(L, 1))
+        status = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+    else
+        status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+    int close = lua_isnoneornil(L, 2) ? 1 : lua_toboolean(L, 2);
+    if (close)
+        lua_close(L);
+    int sig = lmxl_caught_signal();
+    if (sig != 0)
+        status = 128 + sig;
+    exit(status);
+}
 
 static int dolibrary(lua_State* L, char const* spec)
 {
@@ -315,6 +339,7 @@ static int run(lua_State* L, int argc, char** argv, opts const* o)
 
 int main(int argc, char** argv)
 {
+    signal(SIGPIPE, SIG_IGN); /* a closed pipe gives EPIPE to the writer, never kills us with flows held */
     if (argv[0] && argv[0][0])
     {
         char const* slash = strrchr(argv[0], '/');
@@ -377,16 +402,20 @@ int main(int argc, char** argv)
     luaL_openlibs(L);
     lmxl_install_signal_handlers(L);
     setup_paths(L);
-    int rc = report(L, luaL_dostring(L, exit_wrapper)) == LUA_OK ? 0 : 1;
+    lua_getglobal(L, "os");
+    lua_pushcfunction(L, l_exit);
+    lua_setfield(L, -2, "exit");
+    lua_pop(L, 1);
     create_arg_table(L, argc, argv, o.script);
-    /* require "mxl" now, so the script sees the domain in mxl.default_domain */
+    /* require "mxl" now, so the script sees the domain in mxl.default_domain; `mxl` is also a global (-e) */
+    int rc;
     lua_getglobal(L, "require");
     lua_pushliteral(L, "mxl");
-    if (rc == 0 && report(L, docall(L, 1, 1)) == LUA_OK)
+    if (report(L, docall(L, 1, 1)) == LUA_OK)
     {
         lua_pushstring(L, domain);
         lua_setfield(L, -2, "default_domain");
-        lua_pop(L, 1);
+        lua_setglobal(L, "mxl");
         rc = run(L, argc, argv, &o);
     }
     else

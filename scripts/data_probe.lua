@@ -158,11 +158,14 @@ if not index then
   index = r:runtime_info()
   if not r:get_grain_nonblocking(index) then index = index + 1 end
 end
-local printed = 0
+local printed, with_errors, interrupted = 0, 0, false
 while count == 0 or printed < count do
   local v, msg, code = r:get_grain(index, timeout)
   if not v then
-    if code == "TOO_LATE" and not opts.index then
+    if code == "INTERRUPTED" then -- Ctrl-C: a normal way to stop (-n 0 runs until then)
+      interrupted = true
+      break
+    elseif code == "TOO_LATE" and not opts.index then
       -- fell behind the writer: resume at its head
       io.stderr:write(TOOL, ": ", msg, "; resuming at the head\n")
       index = r:runtime_info()
@@ -211,8 +214,16 @@ while count == 0 or printed < count do
     end
     io.stdout:flush()
     printed = printed + 1
+    if rec.error or (p and p.truncated) then with_errors = with_errors + 1 end
+    for _, pk in ipairs(rec.packets or {}) do
+      if #pk.errors > 0 then with_errors = with_errors + 1 break end
+    end
     index = index + 1
   end
 end
 r:close()
+if interrupted then -- the final status line (stderr: --json output stays one record per line)
+  io.stderr:write(("%s: stopped after %d grain%s, %d with errors\n"):format(TOOL, printed, printed == 1 and "" or "s",
+    with_errors))
+end
 os.exit(status)

@@ -191,9 +191,14 @@ local function grab_audio()
   local chans = {}
   local packed = {}
   local fmt = "<" .. string.rep("f", channels)
+  local interrupted = false
   while got < total do
     local n = math.min(chunk, total - got)
-    local win, msg = r:get_samples(start + got + n, n, timeout)
+    local win, msg, code = r:get_samples(start + got + n, n, timeout)
+    if not win and code == "INTERRUPTED" then -- Ctrl-C: keep what was captured
+      interrupted = true
+      break
+    end
     if not win then
       if f then f:close() os.remove(out) end
       fail(("cannot read samples [%d, %d): %s"):format(start + got, start + got + n, tostring(msg)))
@@ -213,9 +218,16 @@ local function grab_audio()
     if f then f:write(table.concat(packed, "", 1, n)) end
     got = got + n
   end
-  if f then f:close() end
+  if f then
+    if interrupted then -- the header announced `total` frames: say how many there are
+      f:seek("set", 0)
+      f:write(wav_header(channels, rate, got))
+    end
+    f:close()
+  end
+  total = got
   local result = { flow = id, format = "audio", first_sample = start, samples = total, channels = channels,
-                   rate = rate, seconds = total / rate, file = out or mxl.null }
+                   rate = rate, seconds = total / rate, file = out or mxl.null, interrupted = interrupted }
   local preview
   if opts.ascii then
     local L = {}
@@ -247,8 +259,9 @@ elseif result.file ~= mxl.null and result.file then
     io.stdout:write(("wrote %s: grain %d of %s, %dx%d, counter %s, timecode %s\n"):format(result.file, result.index,
       id, result.width, result.height, tostring(result.counter ~= mxl.null and result.counter or "-"), result.timecode))
   else
-    io.stdout:write(("wrote %s: %d samples x %d channels at %d Hz (%.3f s) from sample %d of %s, float32\n"):format(
-      result.file, result.samples, result.channels, result.rate, result.seconds, result.first_sample, id))
+    io.stdout:write(("wrote %s: %d samples x %d channels at %d Hz (%.3f s) from sample %d of %s, float32%s\n"):format(
+      result.file, result.samples, result.channels, result.rate, result.seconds, result.first_sample, id,
+      result.interrupted and " (stopped early: interrupted)" or ""))
   end
 end
 os.exit(0)

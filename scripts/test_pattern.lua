@@ -268,7 +268,8 @@ local function status(final)
   last_status, last_cpu, last_wall = now, os.clock(), now
 end
 
--- Final line also when SIGINT/SIGTERM unwinds the script (mxlrun then closes the writers: flows removed).
+-- The final status line when the loop ends (--duration, or Ctrl-C: the sleep returns INTERRUPTED) and also when an
+-- error unwinds the script; mxlrun then closes the writers (flows removed) and exits 130/143 after a signal.
 local _ <close> = setmetatable({}, { __close = function() status(true) end })
 
 -- ---- pacing loop --------------------------------------------------------------------------------------------
