@@ -1,6 +1,7 @@
 /* mxlrun: a Lua 5.4 host for MXL scripts, shaped like Lua's lua.c.
  *
  *   mxlrun [options] script.lua [args...]
+ *   mxlrun [options] -m TOOL [args...]      (an installed tool: scripts/TOOL.lua, module mxl.scripts.TOOL)
  *
  * The `mxl` module is linked in, preloaded and set as the global `mxl`; mxl.default_domain is the chosen domain. Lua
  * modules are found next to the executable (<exe>/../share/lua/5.4, installed trees) and in the source tree's lua/
@@ -9,6 +10,7 @@
  * is closed (__gc: writers released, flows removed) and the exit code is 130 / 143 whatever the script returned, with
  * at most one plain line on stderr ("stopped (SIGINT)"). SIGPIPE is ignored, so a closed output pipe never kills the
  * process before its flows are released. A Lua error prints a traceback and exits with 1. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -30,10 +32,90 @@ LUALIB_API int luaopen_mxl(lua_State* L);
 
 static char const* progname = "mxlrun";
 
+/* Directory of the running executable in `out` ("" if unknown). */
+static void exe_dir(char* out, size_t size)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    out[0] = '\0';
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char* slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(out, size, "%s", exe);
+}
+
+/* Where tools (scripts/<name>.lua) are found, in order: installed next to this executable as the Lua modules
+ * mxl.scripts.<name> (<exe>/../share/lua/5.4/mxl/scripts), then the source tree's scripts/ (build tree). Fills up to
+ * two directories that exist; returns how many. */
+static int tool_dirs(char dirs[2][PATH_MAX + 64])
+{
+    int n = 0;
+    char exe[PATH_MAX];
+    exe_dir(exe, sizeof exe);
+    if (exe[0])
+    {
+        snprintf(dirs[n], sizeof dirs[n], "%s/../share/lua/5.4/mxl/scripts", exe);
+        struct stat st;
+        if (stat(dirs[n], &st) == 0 && S_ISDIR(st.st_mode))
+            n++;
+    }
+#ifdef MXL_SCRIPTS_SOURCE_DIR
+    {
+        struct stat st;
+        if (stat(MXL_SCRIPTS_SOURCE_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+            snprintf(dirs[n++], sizeof dirs[0], "%s", MXL_SCRIPTS_SOURCE_DIR);
+    }
+#endif
+    return n;
+}
+
+static int cmp_names(void const* a, void const* b)
+{
+    return strcmp(*(char* const*)a, *(char* const*)b);
+}
+
+/* --help: the tool names found, sorted ("Tools (-m): data_probe, info, ..."), from the first directory that has any. */
+static void list_tools(FILE* f)
+{
+    char dirs[2][PATH_MAX + 64];
+    int nd = tool_dirs(dirs);
+    for (int d = 0; d < nd; d++)
+    {
+        DIR* dir = opendir(dirs[d]);
+        if (dir == NULL)
+            continue;
+        char* names[64];
+        size_t count = 0;
+        struct dirent* e;
+        while ((e = readdir(dir)) != NULL && count < 64)
+        {
+            size_t len = strlen(e->d_name);
+            if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0 && (names[count] = strndup(e->d_name, len - 4)))
+                count++;
+        }
+        closedir(dir);
+        qsort(names, count, sizeof names[0], cmp_names);
+        for (size_t i = 0; i < count; i++)
+        {
+            fprintf(f, "%s%s", i == 0 ? "Tools (-m): " : ", ", names[i]);
+            free(names[i]);
+        }
+        if (count > 0)
+        {
+            fprintf(f, "\n");
+            return;
+        }
+    }
+}
+
 static void usage(FILE* f)
 {
     fprintf(f,
             "usage: %s [options] [script.lua [args...]]\n"
+            "       %s [options] -m TOOL [args...]\n"
             "Options:\n"
             "  -d, --domain DIR  MXL domain directory (default: $MXL_DOMAIN, else /dev/shm/mxl);\n"
             "                    created if missing, with a warning when it is not on tmpfs\n"
@@ -42,11 +124,14 @@ static void usage(FILE* f)
             "  -v, --version     show version information\n"
             "  -h, --help        show this help\n"
             "  --                stop handling options\n"
+            "  -m TOOL           run the installed tool TOOL (test_pattern, info, verify, snapshot, sync_rig,\n"
+            "                    data_probe, ...: scripts/TOOL.lua, installed as the module mxl.scripts.TOOL)\n"
             "  -                 run stdin as the script\n"
             "The script sees its arguments in `arg` and `...`; `mxl` is a global (and require \"mxl\") with\n"
             "mxl.default_domain set to the domain. SIGINT/SIGTERM: blocking MXL calls return INTERRUPTED and the\n"
             "script finishes; exit code 130/143 (docs/lua-api.md, Interruption).\n",
-            progname);
+            progname, progname);
+    list_tools(f);
 }
 
 static void message(char const* msg)
@@ -140,16 +225,13 @@ static int isdir(char const* path)
 static void setup_paths(lua_State* L)
 {
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe_dir(exe, sizeof exe);
+    int n = exe[0] != '\0';
     luaL_Buffer path, cpath;
     lua_getglobal(L, "package");
     luaL_buffinit(L, &path);
     if (n > 0)
     {
-        exe[n] = '\0';
-        char* slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
         char dir[PATH_MAX + 64];
         snprintf(dir, sizeof dir, "%s/../share/lua/5.4", exe);
         if (isdir(dir))
@@ -236,7 +318,8 @@ static int dolibrary(lua_State* L, char const* spec)
 typedef struct opts
 {
     char const* domain;
-    int script; /* argv index of the script, 0 = none */
+    int script; /* argv index of the script (or of the -m tool name), 0 = none */
+    int tool;   /* the script is a tool name given with -m */
     int version;
 } opts;
 
@@ -254,6 +337,17 @@ static int parse(int argc, char** argv, opts* o)
         if (strcmp(a, "--") == 0)
         {
             o->script = i + 1 < argc ? i + 1 : 0;
+            return 0;
+        }
+        if (strcmp(a, "-m") == 0)
+        {
+            if (i + 1 >= argc)
+            {
+                fprintf(stderr, "%s: '-m' needs a tool name\n", progname);
+                return -1;
+            }
+            o->script = i + 1;
+            o->tool = 1;
             return 0;
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -299,6 +393,44 @@ static void create_arg_table(lua_State* L, int argc, char** argv, int script)
     lua_setglobal(L, "arg");
 }
 
+/* Path of tool `name` ("info" or "info.lua"): see tool_dirs, then the module mxl.scripts.<name> on package.path.
+ * Returns 0, or -1 after printing why. */
+static int find_tool(lua_State* L, char const* name, char* out, size_t size)
+{
+    size_t len = strlen(name);
+    if (len > 4 && strcmp(name + len - 4, ".lua") == 0)
+        len -= 4;
+    if (len == 0 || memchr(name, '/', len) != NULL || memchr(name, '.', len) != NULL)
+    {
+        fprintf(stderr, "%s: -m takes a tool name such as info or test_pattern, not '%s' (run a file without -m)\n",
+                progname, name);
+        return -1;
+    }
+    char dirs[2][PATH_MAX + 64];
+    int nd = tool_dirs(dirs);
+    for (int d = 0; d < nd; d++)
+    {
+        int w = snprintf(out, size, "%s/%.*s.lua", dirs[d], (int)len, name);
+        if (w > 0 && (size_t)w < size && access(out, R_OK) == 0)
+            return 0;
+    }
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "searchpath");
+    lua_pushfstring(L, "mxl.scripts.%s", lua_pushlstring(L, name, len));
+    lua_remove(L, -2);
+    lua_getfield(L, -3, "path");
+    lua_call(L, 2, 2);
+    if (lua_isstring(L, -2))
+    {
+        snprintf(out, size, "%s", lua_tostring(L, -2));
+        lua_pop(L, 3);
+        return 0;
+    }
+    fprintf(stderr, "%s: no tool '%.*s' (mxlrun --help lists them)\n", progname, (int)len, name);
+    lua_pop(L, 3);
+    return -1;
+}
+
 static int run(lua_State* L, int argc, char** argv, opts const* o)
 {
     /* -e and -l in order of appearance */
@@ -326,7 +458,18 @@ static int run(lua_State* L, int argc, char** argv, opts const* o)
     if (!o->script)
         return 0;
     char const* fname = argv[o->script];
-    if (strcmp(fname, "-") == 0 && strcmp(argv[o->script - 1], "--") != 0)
+    char toolpath[PATH_MAX + 128];
+    if (o->tool)
+    {
+        if (find_tool(L, fname, toolpath, sizeof toolpath) != 0)
+            return 1;
+        fname = toolpath;
+        lua_getglobal(L, "arg"); /* arg[0] is the tool's file, as for a script */
+        lua_pushstring(L, fname);
+        lua_rawseti(L, -2, 0);
+        lua_pop(L, 1);
+    }
+    else if (strcmp(fname, "-") == 0 && strcmp(argv[o->script - 1], "--") != 0)
         fname = NULL; /* stdin */
     if (report(L, luaL_loadfile(L, fname)) != LUA_OK)
         return 1;
@@ -345,7 +488,7 @@ int main(int argc, char** argv)
         char const* slash = strrchr(argv[0], '/');
         progname = slash ? slash + 1 : argv[0];
     }
-    opts o = {NULL, 0, 0};
+    opts o = {NULL, 0, 0, 0};
     if (parse(argc, argv, &o) != 0)
     {
         usage(stderr);

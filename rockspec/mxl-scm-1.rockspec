@@ -1,16 +1,19 @@
--- LuaRocks package of the mxl Lua runtime: the `mxl` module (mxl.so), the lua/mxl/*.lua modules and the mxlrun host.
+-- LuaRocks package of the mxl Lua runtime: the `mxl` module (mxl.so), the lua/mxl/*.lua modules, the mxlrun host and
+-- the tools (scripts/*.lua, installed as the modules mxl.scripts.*: `mxlrun -m info`, `mxlrun -m test_pattern`, ...).
 -- Builds the whole repository with CMake (libmxl is linked in statically), offline.
---   luarocks --lua-version 5.4 make rockspec/mxl-scm-1.rockspec          (from a checkout)
---   luarocks --lua-version 5.4 install ./mxl-scm-1.src.rock              (from a packed source rock)
--- scripts/ci-luarocks.sh exercises both routes into a temporary tree.
+--   luarocks --lua-version 5.4 make rockspec/mxl-scm-1.rockspec          (from a checkout: builds it as it is)
+--   scripts/pack-rock.sh                                                  (-> ./mxl-scm-1.src.rock of this working tree)
+--   luarocks --lua-version 5.4 install ./mxl-scm-1.src.rock              (what `luarocks install mxl` does)
+-- scripts/ci-luarocks.sh exercises both routes into temporary trees.
 rockspec_format = "3.0"
 package = "mxl"
 version = "scm-1"
 
 source = {
-  -- `luarocks make` builds the current checkout and never fetches. `luarocks pack` clones this URL:
-  -- scripts/ci-luarocks.sh points it at the checkout being tested.
-  url = "git+file:///work/main",
+  -- `luarocks make` builds the current checkout and never fetches. A rockspec cannot name the checkout it lives in,
+  -- so packing goes through scripts/pack-rock.sh, which points a copy of this file at a snapshot of the working tree;
+  -- `luarocks pack` on this file itself fails (there is nothing at this URL) instead of packing some other tree.
+  url = "git+file:///nonexistent/pack-this-checkout-with-scripts/pack-rock.sh",
 }
 
 description = {

@@ -2,9 +2,10 @@
 # Both LuaRocks routes, offline, each into its own temporary tree, each followed by a smoke script run with the
 # installed mxlrun (no environment set-up: it must find its modules relative to itself):
 #   1. luarocks make rockspec/mxl-scm-1.rockspec          (build from a checkout)
-#   2. luarocks pack <rockspec> -> mxl-scm-1.src.rock, then luarocks install ./mxl-scm-1.src.rock
-# The tree under test is a snapshot of this checkout (tracked and untracked, not ignored, files), so both routes
-# build exactly what is in the working tree. Exit 0 only if everything passed; errors say which step failed.
+#   2. scripts/pack-rock.sh -> mxl-scm-1.src.rock, then luarocks install ./mxl-scm-1.src.rock
+# The installed rock of route 2 then runs the tools from outside any checkout: the test pattern (mxlrun -m
+# test_pattern), info listing its flows, and --help of every tool in scripts/. Both routes build exactly what is in
+# the working tree. Exit 0 only if everything passed; errors say which step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -76,14 +77,36 @@ step "route 1: luarocks make rockspec/mxl-scm-1.rockspec"
     die "luarocks make failed (log above)"
 smoke "$WORK/tree-make"
 
-step "route 2: luarocks pack, then luarocks install ./mxl-scm-1.src.rock"
-sed -E "s#^([[:space:]]*url = )\"[^\"]*\"#\\1\"git+file://$WORK/src\"#" "$ROOT/rockspec/mxl-scm-1.rockspec" \
-    >"$WORK/mxl-scm-1.rockspec"
-grep -q "git+file://$WORK/src" "$WORK/mxl-scm-1.rockspec" || die "cannot point the rockspec's source.url at the snapshot"
-(cd "$WORK" && run_logged pack "${LR[@]}" pack "$WORK/mxl-scm-1.rockspec") || die "luarocks pack failed (log above)"
-[ -f "$WORK/mxl-scm-1.src.rock" ] || die "luarocks pack produced no mxl-scm-1.src.rock"
+step "route 2: scripts/pack-rock.sh, then luarocks install ./mxl-scm-1.src.rock"
+run_logged pack "$ROOT/scripts/pack-rock.sh" "$WORK" || die "scripts/pack-rock.sh failed (log above)"
+[ -f "$WORK/mxl-scm-1.src.rock" ] || die "scripts/pack-rock.sh produced no mxl-scm-1.src.rock"
 (cd "$WORK" && run_logged install "${LR[@]}" --tree "$WORK/tree-rock" install ./mxl-scm-1.src.rock) ||
     die "luarocks install ./mxl-scm-1.src.rock failed (log above)"
 smoke "$WORK/tree-rock"
 
-echo "ci-luarocks: both routes installed and passed the smoke test"
+step "the installed rock runs the tools without a checkout (from $WORK/elsewhere)"
+tools_smoke() { # tools_smoke TREE
+    local tree=$1
+    local run=(env -i PATH=/usr/bin:/bin "$tree/bin/mxlrun" -d "$DOMAIN")
+    mkdir -p "$WORK/elsewhere" && cd "$WORK/elsewhere" || die "cannot enter $WORK/elsewhere"
+    for s in "$ROOT"/scripts/*.lua; do
+        local name
+        name=$(basename "$s" .lua)
+        [ -f "$tree/share/lua/5.4/mxl/scripts/$name.lua" ] || die "scripts/$name.lua was not installed"
+        "${run[@]}" -m "$name" --help >"$WORK/help-$name.log" 2>&1 ||
+            { cat "$WORK/help-$name.log" >&2; die "installed: mxlrun -m $name --help failed"; }
+    done
+    "${run[@]}" -m test_pattern --size 320x180 --duration 4 >"$WORK/tp.log" 2>&1 &
+    local tp=$! n=0
+    while ! grep -q '^group ' "$WORK/tp.log" && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    "${run[@]}" -m info >"$WORK/info.log" 2>&1 || { cat "$WORK/tp.log" "$WORK/info.log" >&2; die "installed: mxlrun -m info failed"; }
+    grep -q '3 flows' "$WORK/info.log" && grep -q 'group mxl-testsrc' "$WORK/info.log" ||
+        { cat "$WORK/tp.log" "$WORK/info.log" >&2; die "installed: info does not list the test pattern's 3 flows"; }
+    wait $tp || { cat "$WORK/tp.log" >&2; die "installed: mxlrun -m test_pattern failed"; }
+    grep -qE '^video [0-9]+  audio [0-9]+  anc [0-9]+' "$WORK/tp.log" ||
+        { cat "$WORK/tp.log" >&2; die "installed: test_pattern printed no final status line"; }
+    cd "$ROOT" || die "cannot return to $ROOT"
+}
+tools_smoke "$WORK/tree-rock"
+
+echo "ci-luarocks: both routes installed and passed the smoke test; the installed rock ran test_pattern and info"
