@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 
 #include "lmxl_int.h"
 
@@ -570,6 +572,60 @@ static int l_is_tmpfs(lua_State* L)
     return 1;
 }
 
+/* mxl.create_domain(path) -> true, created | nil, msg, code: make the domain directory and its missing parents
+ * (mode 0777 less the umask). `created` is false when it existed already. Only writers call it: readers and tools
+ * report a missing domain instead. */
+static int l_create_domain(lua_State* L)
+{
+    size_t n;
+    char const* path = luaL_checklstring(L, 1, &n);
+    char buf[PATH_MAX];
+    luaL_argcheck(L, n > 0 && n < sizeof buf, 1, "domain path must be 1 to PATH_MAX-1 bytes");
+    memcpy(buf, path, n + 1);
+    struct stat st;
+    if (stat(buf, &st) == 0)
+    {
+        if (!S_ISDIR(st.st_mode))
+        {
+            lua_pushnil(L);
+            lua_pushfstring(L, "domain %s is not a directory", path);
+            lua_pushliteral(L, "INVALID_ARG");
+            return 3;
+        }
+        lua_pushboolean(L, 1);
+        lua_pushboolean(L, 0);
+        return 2;
+    }
+    for (char* p = buf + 1;; p++)
+    {
+        char c = *p;
+        if (c != '/' && c != '\0')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        {
+            int e = errno;
+            lua_pushnil(L);
+            lua_pushfstring(L, "cannot create domain %s: %s", path, strerror(e));
+            lua_pushstring(L, e == EACCES || e == EPERM || e == EROFS ? "PERMISSION_DENIED" : "UNKNOWN");
+            return 3;
+        }
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+    {
+        lua_pushnil(L);
+        lua_pushfstring(L, "cannot create domain %s: %s", path, strerror(errno ? errno : ENOTDIR));
+        lua_pushliteral(L, "UNKNOWN");
+        return 3;
+    }
+    lua_pushboolean(L, 1);
+    lua_pushboolean(L, 1);
+    return 2;
+}
+
 /* mxl.normalize_flow_id(text) -> canonical id | nil, msg, "INVALID_ARG". */
 static int l_normalize_flow_id(lua_State* L)
 {
@@ -678,6 +734,7 @@ static luaL_Reg const module_funcs[] = {
     {"instance", l_instance},
     {"version", l_version},
     {"is_tmpfs", l_is_tmpfs},
+    {"create_domain", l_create_domain},
     {"normalize_flow_id", l_normalize_flow_id},
     {"parse_uri", l_parse_uri},
     {"parse_flow_def", l_parse_flow_def},

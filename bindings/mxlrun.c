@@ -117,8 +117,8 @@ static void usage(FILE* f)
             "usage: %s [options] [script.lua [args...]]\n"
             "       %s [options] -m TOOL [args...]\n"
             "Options:\n"
-            "  -d, --domain DIR  MXL domain directory (default: $MXL_DOMAIN, else /dev/shm/mxl);\n"
-            "                    created if missing, with a warning when it is not on tmpfs\n"
+            "  -d, --domain DIR  MXL domain directory (default: $MXL_DOMAIN, else /dev/shm/mxl); never created\n"
+            "                    here (writers create it), a warning when it is not on tmpfs\n"
             "  -e CODE           execute the Lua string CODE\n"
             "  -l NAME           require library NAME into global NAME (-l g=mod: into global g)\n"
             "  -v, --version     show version information\n"
@@ -189,30 +189,6 @@ static int docall(lua_State* L, int narg, int nres)
     int status = lua_pcall(L, narg, nres, base);
     lua_remove(L, base);
     return status;
-}
-
-/* mkdir -p */
-static int mkdirs(char const* path)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf)
-        return -1;
-    memcpy(buf, path, n + 1);
-    for (char* p = buf + 1; *p; p++)
-    {
-        if (*p == '/')
-        {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return -1;
-    struct stat st;
-    return (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) ? 0 : -1;
 }
 
 static int isdir(char const* path)
@@ -526,13 +502,9 @@ int main(int argc, char** argv)
         char const* env = getenv("MXL_DOMAIN");
         domain = (env && *env) ? env : "/dev/shm/mxl";
     }
-    if (mkdirs(domain) != 0)
-    {
-        fprintf(stderr, "%s: cannot create domain directory '%s': %s\n", progname, domain, strerror(errno));
-        return 1;
-    }
+    /* Never created here: readers and tools report a missing domain, writers (test_pattern) create it. */
     bool tmpfs = false;
-    if (mxlIsTmpFs(domain, &tmpfs) != MXL_STATUS_OK || !tmpfs)
+    if (isdir(domain) && (mxlIsTmpFs(domain, &tmpfs) != MXL_STATUS_OK || !tmpfs))
         fprintf(stderr, "%s: warning: domain '%s' is not on tmpfs; flows will live on disk\n", progname, domain);
     setenv("MXL_DOMAIN", domain, 1); /* child processes inherit the choice */
 

@@ -139,7 +139,16 @@ if not (defs.video or defs.audio or defs.data) then die("nothing to write") end
 local wopts = nil
 if opt.history then wopts = { ["urn:x-mxl:option:history_duration/v1.0"] = parse_duration_ns(opt.history) } end
 
-local inst = assert(mxl.instance(opt.domain))
+-- A writer may create its domain (readers and tools never do): say so when it did.
+local want = opt.domain or mxl.default_domain
+local made, created, why = mxl.create_domain(want)
+if not made then die(created .. (why == "PERMISSION_DENIED" and " (permission denied)" or "")) end
+if created then
+  io.stderr:write(("test_pattern: created domain %s%s\n"):format(want,
+    mxl.is_tmpfs(want) and "" or " (not on tmpfs: flows will live on disk)"))
+end
+local inst, ierr = mxl.instance(want)
+if not inst then die(tostring(ierr)) end
 local domain = inst:domain()
 local fnum, fden = fmt.rate.numerator, fmt.rate.denominator -- frame rate
 local whole = pattern.whole(fnum, fden)
