@@ -799,6 +799,8 @@ LUALIB_API int luaopen_mxl(lua_State* L)
     setint(L, "FORMAT_DATA", MXL_DATA_FORMAT_DATA);
     lua_pushliteral(L, MXL_EXT_OPTION_HISTORY_DURATION);
     lua_setfield(L, mod, "OPTION_HISTORY_DURATION");
+    lua_pushliteral(L, MXL_EXT_OPTION_READER_INSPECT);
+    lua_setfield(L, mod, "OPTION_INSPECT");
 
 #ifdef LMXL_HAVE_MEDIA
     lmxl_open_media(L);

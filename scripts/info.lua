@@ -171,7 +171,7 @@ end
 local FORMAT_NAMES = { [0] = "unspecified", "video", "audio", "data" }
 
 local function inspect(id)
-  local r = tools.reader(TOOL, inst, id)
+  local r = tools.inspector(TOOL, inst, id) -- never touches `access`: Last read time stays the consumers' own
   local info = r:info()
   local now = mxl.now()
   local def = inst:flow_def_table(id)
@@ -305,7 +305,7 @@ end
 -- ---- main --------------------------------------------------------------------------------------------------------
 
 -- Validate the flows first: an unknown flow is a usage error (2) before anything is printed.
-for _, id in ipairs(ids) do tools.reader(TOOL, inst, id):close() end
+for _, id in ipairs(ids) do tools.inspector(TOOL, inst, id):close() end
 
 local function render()
   local out = {}

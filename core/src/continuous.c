@@ -165,6 +165,8 @@ static mxlStatus samples_rule(void* ctx)
  * 10 ms; the writer's watcher turns it into lastReadTime. Upstream readers never do this. */
 static void touch_channels(mxlFlowReader r)
 {
+    if (r->inspect)
+        return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     uint64_t t = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;

@@ -224,9 +224,20 @@ static void reader_free(mxlFlowReader r)
     free(r);
 }
 
+/* §6.2: upstream ignores reader options; we read only MXL_EXT_OPTION_READER_INSPECT and ignore everything else. */
+static bool reader_inspect_option(char const* options)
+{
+    if (options == NULL || options[0] == '\0')
+        return false;
+    json_t* j = json_loads(options, 0, NULL);
+    bool on = json_is_object(j) && json_is_true(json_object_get(j, MXL_EXT_OPTION_READER_INSPECT));
+    json_decref(j);
+    return on;
+}
+
 mxlStatus mxlCreateFlowReader(mxlInstance instance, char const* flowId, char const* options, mxlFlowReader* reader)
 {
-    (void)options; /* §6.2: reader options are ignored */
+    bool inspect = reader_inspect_option(options);
     if (instance == NULL || flowId == NULL || reader == NULL)
         return mxl_fail(MXL_ERR_INVALID_ARG, "mxlCreateFlowReader: instance, flowId and reader must not be NULL");
     uint8_t uuid[16];
@@ -236,7 +247,7 @@ mxlStatus mxlCreateFlowReader(mxlInstance instance, char const* flowId, char con
     mxl_uuid_format(uuid, id);
     pthread_mutex_lock(&instance->lock);
     for (mxlFlowReader r = instance->readers; r != NULL; r = r->next) {
-        if (strcmp(r->flow.id, id) == 0) {
+        if (strcmp(r->flow.id, id) == 0 && r->inspect == inspect) {
             r->refs++;
             *reader = r;
             pthread_mutex_unlock(&instance->lock);
@@ -249,13 +260,14 @@ mxlStatus mxlCreateFlowReader(mxlInstance instance, char const* flowId, char con
         return mxl_fail(MXL_ERR_UNKNOWN, "out of memory");
     }
     r->accessfd = -1;
+    r->inspect = inspect;
     mxlStatus st = mxl_flow_open(instance, id, false, &r->flow, NULL);
     if (st != MXL_STATUS_OK) {
         free(r);
         pthread_mutex_unlock(&instance->lock);
         return st;
     }
-    if (mxl_is_discrete(&r->flow)) /* §9: failure to open `access` is tolerated */
+    if (mxl_is_discrete(&r->flow) && !inspect) /* §9: failure to open `access` is tolerated */
         r->accessfd = openat(r->flow.flowfd, "access", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     r->magic = MXL_READER_MAGIC;
     r->refs = 1;

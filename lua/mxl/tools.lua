@@ -164,9 +164,9 @@ function T.instance(tool, domain)
   return inst
 end
 
--- T.reader(tool, inst, id) -> reader; exits 2 for an unknown flow.
-function T.reader(tool, inst, id)
-  local r, err, code = inst:reader(id)
+-- T.reader(tool, inst, id [, options]) -> reader; exits 2 for an unknown flow. options as for inst:reader.
+function T.reader(tool, inst, id, options)
+  local r, err, code = inst:reader(id, options)
   if not r then
     if code == "NOT_FOUND" then
       T.die(tool, ("no flow %s in domain %s"):format(id, inst:domain()))
@@ -174,6 +174,12 @@ function T.reader(tool, inst, id)
     T.die(tool, ("cannot open flow %s: %s"):format(id, tostring(err)))
   end
   return r
+end
+
+-- T.inspector(tool, inst, id) -> an inspection reader (mxl.OPTION_INSPECT): reads like a reader but never updates
+-- the flow's lastReadTime, so looking at a flow does not pass for a consumer reading it. Exits 2 for an unknown flow.
+function T.inspector(tool, inst, id)
+  return T.reader(tool, inst, id, { [mxl.OPTION_INSPECT] = true })
 end
 
 -- T.require_format(tool, reader, allowed..): exits 2 unless the flow is one of the formats ("video", "audio", "data").
