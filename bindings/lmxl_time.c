@@ -114,6 +114,31 @@ static int l_current_index(lua_State* L)
     return 1;
 }
 
+/* mxl.sample_window(grain_rate, index, sample_rate) -> first, count, wait_ts: the audio samples that belong to grain
+ * `index` of a flow at `grain_rate` — [S(t_k), S(t_(k+1))) with t_k = indexToTimestamp(grain_rate, k) and
+ * S(t) = timestampToIndex(sample_rate, t) — and the timestamp to wait at for all of them, t_(k+1): a sync group's
+ * wait_at(t) guarantees an audio member's samples before S(t) only. Read the window with
+ * r:get_samples(first + count, count, ...). Consecutive grains' windows tile the sample line without gap. An invalid
+ * rate raises. */
+static int l_sample_window(lua_State* L)
+{
+    mxlRational g, a;
+    lmxl_checkrate(L, 1, &g);
+    uint64_t k = lmxl_checku64(L, 2);
+    lmxl_checkrate(L, 3, &a);
+    luaL_argcheck(L, g.numerator > 0 && g.denominator > 0, 1, "grain rate must be positive");
+    luaL_argcheck(L, a.numerator > 0 && a.denominator > 0, 3, "sample rate must be positive");
+    uint64_t t0 = mxlIndexToTimestamp(&g, k);
+    uint64_t t1 = mxlIndexToTimestamp(&g, k + 1);
+    luaL_argcheck(L, t0 != MXL_UNDEFINED_INDEX && t1 != MXL_UNDEFINED_INDEX, 2, "index out of range for the rate");
+    uint64_t s0 = mxlTimestampToIndex(&a, t0);
+    uint64_t s1 = mxlTimestampToIndex(&a, t1);
+    lua_pushinteger(L, (lua_Integer)s0);
+    lua_pushinteger(L, (lua_Integer)(s1 - s0));
+    lua_pushinteger(L, (lua_Integer)t1);
+    return 3;
+}
+
 /* mxl.ns_until_index(index, rate) -> ns until index starts (0 if started). Argument order as in C. */
 static int l_ns_until_index(lua_State* L)
 {
@@ -166,6 +191,7 @@ void lmxl_time_open(lua_State* L, int module_idx)
         {"index_to_timestamp", l_index_to_timestamp},
         {"current_index", l_current_index},
         {"ns_until_index", l_ns_until_index},
+        {"sample_window", l_sample_window},
         {"sleep", l_sleep},
         {"sleep_until", l_sleep_until},
         {NULL, NULL},
