@@ -78,6 +78,68 @@ function M.video_format(name)
   }
 end
 
+-- ---- option checking: unknown keys are errors that name the right one ------------------------------------------
+
+local COMMON_KEYS = { "label", "group", "role", "id", "name", "description" }
+local KEYS = {
+  video = { "format", "width", "height", "rate", "interlace", "media_type", "colorspace" },
+  audio = { "channels", "rate", "bit_depth" },
+  data = { "rate" },
+}
+-- Other spellings of a concept (the NMOS JSON names, the C header names, common guesses) -> the option's name.
+local ALIASES = {
+  channel_count = "channels", channelCount = "channels", channel = "channels", chans = "channels",
+  sample_rate = "rate", sampleRate = "rate", grain_rate = "rate", grainRate = "rate", frame_rate = "rate",
+  framerate = "rate", fps = "rate",
+  frame_width = "width", frame_height = "height", w = "width", h = "height",
+  interlace_mode = "interlace", scan = "interlace", media = "media_type", mediaType = "media_type",
+  bits = "bit_depth", bitDepth = "bit_depth", depth = "bit_depth",
+  group_hint = "group", grouphint = "group", groupHint = "group", tag = "group", tags = "group",
+  uuid = "id", flow_id = "id", desc = "description", colour_space = "colorspace", color_space = "colorspace",
+}
+
+local function distance(a, b) -- Levenshtein, for "did you mean"
+  local la, lb = #a, #b
+  local prev = {}
+  for j = 0, lb do prev[j] = j end
+  for i = 1, la do
+    local cur = { [0] = i }
+    for j = 1, lb do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[lb]
+end
+
+local function check_keys(kind, o)
+  if type(o) ~= "table" then error(("flowdef.%s: options table expected, got %s"):format(kind, type(o)), 3) end
+  local allowed = {}
+  for _, k in ipairs(COMMON_KEYS) do allowed[k] = true end
+  for _, k in ipairs(KEYS[kind]) do allowed[k] = true end
+  for k in pairs(o) do
+    if not allowed[k] then
+      local key = tostring(k)
+      local hint = ALIASES[key]
+      if hint and not allowed[hint] then hint = nil end
+      if not hint then
+        local best, bd = nil, 3
+        for name in pairs(allowed) do
+          local d = distance(key:lower(), name)
+          if d < bd or (d == bd and best and name < best) then best, bd = name, d end
+        end
+        hint = best
+      end
+      local names = {}
+      for name in pairs(allowed) do names[#names + 1] = name end
+      table.sort(names)
+      error(("flowdef.%s: unknown key '%s'%s (keys: %s)"):format(kind, key,
+        hint and (" - did you mean '" .. hint .. "'?") or "", table.concat(names, ", ")), 3)
+    end
+  end
+end
+
 local function common(o, format, role)
   assert(type(o.label) == "string" and o.label ~= "", "flowdef: label required")
   local group = o.group or o.label
@@ -94,6 +156,7 @@ end
 -- flowdef.video{label=, group=, format="1080p29.97" | width=, height=, rate=, interlace=("progressive" |
 -- "interlaced_tff" | "interlaced_bff"), media_type=("video/v210" | "video/v210a"), id=, name=, role=} -> table
 function M.video(o)
+  check_keys("video", o)
   local f = o.format and M.video_format(o.format) or {}
   local w, h = o.width or f.width or 1920, o.height or f.height or 1080
   local interlace = o.interlace or f.interlace or "progressive"
@@ -122,6 +185,7 @@ end
 
 -- flowdef.audio{label=, group=, channels=2, rate=48000, bit_depth=32 | 64, id=, name=, role=} -> table
 function M.audio(o)
+  check_keys("audio", o)
   local bits = o.bit_depth or 32
   assert(bits == 32 or bits == 64, "flowdef.audio: bit_depth must be 32 or 64")
   local ch = o.channels or 2
@@ -136,6 +200,7 @@ end
 
 -- flowdef.data{label=, group=, rate=, id=, name=, role=} -> table (video/smpte291 ANC grains)
 function M.data(o)
+  check_keys("data", o)
   local def = common(o, "urn:x-nmos:format:data", "Data")
   def.media_type = "video/smpte291"
   def.grain_rate = M.rate(o.rate or "30000/1001")
