@@ -151,7 +151,7 @@ if not index then
   -- nothing written yet (head 0): wait for the first grain
   local deadline = mxl.now() + timeout
   while r:runtime_info() == 0 do
-    if mxl.now() >= deadline or not mxl.sleep(5000000) then
+    if mxl.now() >= deadline or not tools.sleep(5000000) then
       tools.die(TOOL, "nothing was written to flow " .. r:id() .. " yet", tools.FAIL)
     end
   end

@@ -56,7 +56,7 @@ end
 do
   local deadline = mxl.now() + timeout
   while r:runtime_info() == 0 do
-    if mxl.now() >= deadline or not mxl.sleep(5000000) then fail("nothing was written to flow " .. id .. " yet") end
+    if mxl.now() >= deadline or not tools.sleep(5000000) then fail("nothing was written to flow " .. id .. " yet") end
   end
 end
 

@@ -82,7 +82,7 @@ if not next(chosen) then
   repeat
     found = tools.find_flows(inst, group)
     if #found > 0 or mxl.now() >= deadline then break end
-  until not mxl.sleep(50000000)
+  until not tools.sleep(50000000)
   if #found == 0 then tools.die(TOOL, ("no flow with group hint '%s:*' in %s"):format(group, domain)) end
   for _, f in ipairs(found) do take(f.format_name, f.id) end
 end

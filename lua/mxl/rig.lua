@@ -169,6 +169,7 @@ function R:open()
       if r or not msg or mxl.now() >= deadline then break end
       if not mxl.sleep(50000000) then break end
     end
+    if mxl.interrupted() then error("interrupted while waiting for the flows", 0) end -- Ctrl-C: "stopped (SIGINT)"
     if msg then setup_error(msg) end
     if r then
       local m = member(name, r, inst, spec)

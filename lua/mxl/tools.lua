@@ -25,6 +25,13 @@ function T.warn(tool, msg)
   io.stderr:write(tool, ": warning: ", msg, "\n")
 end
 
+-- T.sleep(ns) -> true: mxl.sleep for a tool's waiting loops; on Ctrl-C (INTERRUPTED) the tool ends quietly there,
+-- nothing half-done to report (mxlrun releases everything and exits 130/143).
+function T.sleep(ns)
+  if mxl.sleep(ns) then return true end
+  os.exit(T.FAIL)
+end
+
 -- ---- options -----------------------------------------------------------------------------------------------------
 
 -- T.getopt(argv, spec, tool) -> opts, positional. spec is a list of {short, long, key, arg=nil|"string"|"number"|
