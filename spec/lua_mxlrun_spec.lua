@@ -334,7 +334,8 @@ describe("mxlrun", function()
     local script = H.script(([[
       local inst <close> = assert(mxl.instance())
       local w <close> = assert(inst:writer(%q))
-      io.open(%q, "w"):close()
+      local pid = assert(io.open("/proc/self/stat")):read("n") -- this mxlrun process
+      io.open(%q, "w"):write(pid):close()
       while mxl.sleep(5000000) do io.stdout:write(("x"):rep(1000), "\n") io.stdout:flush() end
     ]]):format(mxl.json_encode(def), ready))
     local rcfile = os.tmpname()
@@ -342,12 +343,18 @@ describe("mxlrun", function()
     -- `head -c 1` exits at once: every later write gets EPIPE (SIGPIPE ignored); SIGINT then stops the writer
     os.execute(("sh -c %s >/dev/null 2>&1 &"):format(H.q(("%s -d %s %s | head -c 1 >/dev/null; echo done >%s"):format(
       H.q(H.mxlrun), H.q(domain), H.q(script), H.q(rcfile)))))
-    assert.truthy(H.until_true(function() return H.exists(ready) end, 10))
+    assert.truthy(H.until_true(function()
+      local r = io.open(ready)
+      local v = r and r:read("n")
+      if r then r:close() end
+      return v
+    end, 10))
     mxl.sleep(300000000)
     assert.is_true(H.isdir(domain .. "/" .. def.id .. ".mxl-flow"), "writer died on SIGPIPE")
-    local _, pid = H.sh("pgrep -f " .. H.q("^" .. H.mxlrun .. " .*" .. script))
-    pid = tonumber(pid:match("%d+"))
-    assert.truthy(pid, "writer not running")
+    local f = assert(io.open(ready))
+    local pid = math.tointeger(f:read("n"))
+    f:close()
+    assert.truthy(pid and H.alive(pid), "writer not running")
     os.execute("kill -INT " .. pid)
     assert.truthy(H.until_true(function() return H.exists(rcfile) end, 10))
     os.remove(rcfile)
