@@ -45,8 +45,13 @@ describe("scripts/test_pattern.lua", function()
     local t1 = mxl.now()
     local h1 = rv:runtime_info()
     local expected = (t1 - t0) * 30000 / 1001 / 1e9
-    assert.is_true(math.abs((h1 - h0) - expected) <= 1.5, ("head moved %d, expected %.1f"):format(h1 - h0, expected))
-    assert.is_true(math.abs(h1 - mxl.current_index(vrate)) <= 1)
+    -- within the head's lag range (below) at either end
+    assert.is_true(math.abs((h1 - h0) - expected) <= 4.5, ("head moved %d, expected %.1f"):format(h1 - h0, expected))
+    -- never ahead of the current index (a grain is written once its time has passed); behind by 0 or 1 on an idle
+    -- machine (current_index rounds to the nearest grain), by a few grains on an overloaded one (a sanitizer build at
+    -- a load of 10 on 2 cores lagged 4); a systematic lag would show as skipped grains, checked at the end
+    local lag = mxl.current_index(vrate) - h1
+    assert.is_true(lag >= 0 and lag <= 4, "head lags the current index by " .. lag)
 
     -- A grain the generator skipped (it was starved by a loaded machine: it counts them, checked at the end) is
     -- TOO_LATE "skipped by the writer"; anything else must be there.

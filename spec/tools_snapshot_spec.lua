@@ -47,7 +47,8 @@ describe("scripts/snapshot.lua", function()
   end
 
   it("writes a PNG whose decoded pixels are the bars and the grain's frame counter", function()
-    gen = S.generator(domain, "--size 320x180 --no-audio --no-anc")
+    -- a 2 s ring keeps the chosen grain readable while a slow (sanitizer, loaded) mxlrun starts the tool
+    gen = S.generator(domain, "--size 320x180 --no-audio --no-anc --history 2s")
     local inst = assert(mxl.instance(domain))
     local r = assert(inst:reader(gen.ids.video))
     local h0 = H.until_true(function() return r:runtime_info() > 0 and r:runtime_info() end, 5)
@@ -105,7 +106,7 @@ describe("scripts/snapshot.lua", function()
   end)
 
   it("weaves the two fields of an interlaced frame", function()
-    gen = S.generator(domain, "--format 1080i25 --size 320x180 --no-audio --no-anc")
+    gen = S.generator(domain, "--format 1080i25 --size 320x180 --no-audio --no-anc --history 2s")
     local png = tmpfile(".png")
     local inst = assert(mxl.instance(domain))
     local r = assert(inst:reader(gen.ids.video))
