@@ -78,7 +78,7 @@ struct mxlFlowReader_t
     mxl_flow flow;
     int accessfd;        /* discrete: O_RDWR fd of `access`, -1 if it could not be opened */
     uint64_t last_touch; /* CLOCK_MONOTONIC_COARSE ns of the last access/channels touch (discrete and continuous) */
-    bool inspect;        /* MXL_EXT_OPTION_READER_INSPECT: never touches `access` / `channels` (no lastReadTime) */
+    bool inspect;        /* MXL_EXT_OPTION_READER_INSPECT: never sets the atime of `access` / `channels` */
 };
 
 typedef struct mxl_member

@@ -110,9 +110,9 @@ MXL_EXPORT mxlStatus mxlParseFlowDef(char const* flowDef, char const* writerOpti
 #define MXL_EXT_OPTION_HISTORY_DURATION "urn:x-mxl:option:history_duration/v1.0"
 
 /** Reader-option key (extension; upstream ignores reader options): `{"urn:x-mxl:option:inspect/v1.0": true}` in the
- * options of mxlCreateFlowReader makes an *inspection* reader. It reads like any reader but never touches the flow's
- * `access` file (discrete) or `channels` atime (continuous), so the writer's `lastReadTime` (§9) keeps showing real
- * consumers only; it does not even open `access`. Monitoring tools (info, exporters) use it. An instance shares one
+ * options of mxlCreateFlowReader makes an *inspection* reader. It reads like any reader but never marks a read: it
+ * does not open `access` and never sets the atime of `access` (discrete) or `channels` (continuous), the touch the
+ * writer's inotify watch turns into `lastReadTime` (§9); so `lastReadTime` keeps showing real consumers only. Monitoring tools (info, exporters) use it. An instance shares one
  * reader per flow id and kind: inspection and ordinary readers of the same flow are distinct objects. Options that
  * are not JSON, or other keys, are ignored as upstream does. */
 #define MXL_EXT_OPTION_READER_INSPECT "urn:x-mxl:option:inspect/v1.0"
